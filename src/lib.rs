@@ -1,0 +1,7 @@
+//! elfuse: run AArch64 Linux ELF programs as ordinary host processes.
+//!
+//! See `DESIGN.md` in the shared folder for the architecture: one guest
+//! world (memory, page tables, EL1 shim) run by one of two CPUs.
+
+pub mod mem;
+pub mod vcpu;

@@ -1,0 +1,175 @@
+//! Guest-physical memory: one host reservation.
+
+use std::ptr::NonNull;
+
+/// Errors setting up guest-physical memory.
+#[derive(Debug)]
+pub enum PhysError {
+    /// The host refused to reserve guest-physical memory.
+    Reserve(std::io::Error),
+}
+
+impl std::fmt::Display for PhysError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PhysError::Reserve(e) => write!(f, "cannot reserve guest memory: {e}"),
+        }
+    }
+}
+
+/// A contiguous, host-backed guest-physical address space starting at PA 0.
+///
+/// Pages are allocated lazily by the host (`MAP_NORESERVE`); released ranges
+/// are returned with `MADV_DONTNEED` and read back as zeroes.
+pub struct PhysMem {
+    base: NonNull<u8>,
+    size: u64,
+}
+
+// SAFETY: PhysMem is a raw host mapping that lives as long as the value; all
+// accesses go through bounds-checked methods, and concurrent guest accesses
+// are the guest's own data races, as on real hardware.
+unsafe impl Send for PhysMem {}
+// SAFETY: see `Send` above; no interior Rust references are handed out.
+unsafe impl Sync for PhysMem {}
+
+impl PhysMem {
+    /// Reserve `size` bytes of zeroed guest-physical memory.
+    pub fn new(size: u64) -> Result<Self, PhysError> {
+        let len = usize::try_from(size).map_err(|_| {
+            PhysError::Reserve(std::io::Error::from_raw_os_error(libc::ENOMEM))
+        })?;
+        // SAFETY: anonymous private mapping with a null hint; no existing
+        // memory is affected. The result is checked against MAP_FAILED.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(PhysError::Reserve(std::io::Error::last_os_error()));
+        }
+        let base = NonNull::new(p.cast::<u8>())
+            .ok_or_else(|| PhysError::Reserve(std::io::Error::from_raw_os_error(libc::ENOMEM)))?;
+        Ok(PhysMem { base, size })
+    }
+
+    /// Size in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Host pointer to the start of guest-physical memory.
+    pub fn base(&self) -> *mut u8 {
+        self.base.as_ptr()
+    }
+
+    /// Whether `[pa, pa+len)` is inside physical memory.
+    pub fn contains(&self, pa: u64, len: u64) -> bool {
+        pa.checked_add(len).is_some_and(|end| end <= self.size)
+    }
+
+    /// Host pointer for `pa`, if `[pa, pa+len)` is in bounds.
+    pub fn host_ptr(&self, pa: u64, len: u64) -> Option<*mut u8> {
+        if !self.contains(pa, len) {
+            return None;
+        }
+        // SAFETY: pa+len <= size was checked, so the offset is inside the
+        // reservation; usize conversion is lossless as size fits in usize.
+        Some(unsafe { self.base.as_ptr().add(pa as usize) })
+    }
+
+    /// Read a little-endian u64 at `pa` (8-byte aligned page-table entries).
+    pub fn read_u64(&self, pa: u64) -> Option<u64> {
+        let p = self.host_ptr(pa, 8)?;
+        // SAFETY: bounds checked by host_ptr; unaligned read is allowed.
+        Some(u64::from_le(unsafe { std::ptr::read_volatile(p.cast::<u64>()) }))
+    }
+
+    /// Write a little-endian u64 at `pa`.
+    pub fn write_u64(&self, pa: u64, v: u64) -> Option<()> {
+        let p = self.host_ptr(pa, 8)?;
+        // SAFETY: bounds checked by host_ptr; page-table entries are 8-byte aligned.
+        unsafe { std::ptr::write_volatile(p.cast::<u64>(), v.to_le()) };
+        Some(())
+    }
+
+    /// Copy bytes into physical memory.
+    pub fn write_bytes(&self, pa: u64, data: &[u8]) -> Option<()> {
+        let p = self.host_ptr(pa, data.len() as u64)?;
+        // SAFETY: destination range bounds-checked above; source is a Rust
+        // slice that cannot overlap guest memory handed out as `&[u8]`.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), p, data.len()) };
+        Some(())
+    }
+
+    /// Copy bytes out of physical memory.
+    pub fn read_bytes(&self, pa: u64, out: &mut [u8]) -> Option<()> {
+        let p = self.host_ptr(pa, out.len() as u64)?;
+        // SAFETY: source range bounds-checked above.
+        unsafe { std::ptr::copy_nonoverlapping(p, out.as_mut_ptr(), out.len()) };
+        Some(())
+    }
+
+    /// Zero `[pa, pa+len)`, returning whole host pages to the host.
+    pub fn zero(&self, pa: u64, len: u64) -> Option<()> {
+        let p = self.host_ptr(pa, len)?;
+        let hp = host_page_size();
+        let start = pa.next_multiple_of(hp);
+        let end = (pa + len) & !(hp - 1);
+        if end > start {
+            // Partial head/tail are zeroed by hand; whole pages are dropped.
+            // SAFETY: all ranges below are inside [pa, pa+len), checked above.
+            unsafe {
+                std::ptr::write_bytes(p, 0, (start - pa) as usize);
+                let mid = self.base.as_ptr().add(start as usize);
+                if libc::madvise(mid.cast(), (end - start) as usize, libc::MADV_DONTNEED) != 0 {
+                    std::ptr::write_bytes(mid, 0, (end - start) as usize);
+                }
+                std::ptr::write_bytes(self.base.as_ptr().add(end as usize), 0, (pa + len - end) as usize);
+            }
+        } else {
+            // SAFETY: range checked above.
+            unsafe { std::ptr::write_bytes(p, 0, len as usize) };
+        }
+        Some(())
+    }
+}
+
+impl Drop for PhysMem {
+    fn drop(&mut self) {
+        // SAFETY: unmapping exactly the reservation made in `new`.
+        unsafe { libc::munmap(self.base.as_ptr().cast(), self.size as usize) };
+    }
+}
+
+/// The host's page size.
+pub fn host_page_size() -> u64 {
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let v = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if v > 0 { v as u64 } else { 4096 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserve_read_write_zero() {
+        let m = PhysMem::new(64 << 20).unwrap();
+        m.write_u64(0x1000, 0xdead_beef).unwrap();
+        assert_eq!(m.read_u64(0x1000), Some(0xdead_beef));
+        m.write_bytes(0x2ff0, &[7u8; 0x3000]).unwrap();
+        m.zero(0x2ff8, 0x2000).unwrap();
+        let mut b = [0u8; 16];
+        m.read_bytes(0x2ff0, &mut b).unwrap();
+        assert_eq!(&b[..8], &[7u8; 8]);
+        assert_eq!(&b[8..], &[0u8; 8]);
+        assert!(m.read_u64((64 << 20) - 4).is_none());
+    }
+}

@@ -1,0 +1,1 @@
+//! Shared integer arithmetic helpers (to be written).

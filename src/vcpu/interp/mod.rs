@@ -1,0 +1,149 @@
+//! The `interp` backend: elfuse's own AArch64 CPU.
+//!
+//! It executes EL0 guest code and the EL1 shim, walks the guest's page
+//! tables with a software MMU, and caches decoded instructions by physical
+//! page. An exception at EL0 enters the shim exactly as on hardware; the
+//! shim's `hvc` returns control to the host as a [`VcpuExit`].
+
+pub mod cpu;
+pub mod decode;
+pub mod exception;
+pub mod exec;
+pub mod mmu;
+#[cfg(test)]
+pub mod testing;
+
+use std::sync::Arc;
+
+use self::cpu::Cpu;
+use self::exception::Exception;
+use super::{arch, shim, CancelToken, El1Setup, Reg, Vcpu, VcpuError, VcpuExit};
+use crate::mem::layout::SHIM_VA;
+use crate::mem::phys::PhysMem;
+
+/// Instructions executed between checks for cancellation.
+const BUDGET: u32 = 4096;
+
+/// A software vCPU.
+pub struct InterpVcpu {
+    cpu: Cpu,
+    /// Stopped after the shim's `hvc`: the EL0 view lives in ELR/SPSR.
+    in_shim: bool,
+    flush_pending: bool,
+    cancel: CancelToken,
+}
+
+impl InterpVcpu {
+    /// A vCPU with the shim and page tables loaded, about to enter EL0.
+    pub fn new(phys: Arc<PhysMem>, setup: &El1Setup) -> InterpVcpu {
+        let mut cpu = Cpu::new(phys);
+        load_el1(&mut cpu, setup);
+        InterpVcpu { cpu, in_shim: false, flush_pending: false, cancel: CancelToken::default() }
+    }
+
+    /// The CPU state (for tests and diagnostics).
+    pub fn cpu(&self) -> &Cpu {
+        &self.cpu
+    }
+}
+
+/// Load the EL1 system registers of the guest world and drop to EL0.
+pub fn load_el1(cpu: &mut Cpu, setup: &El1Setup) {
+    cpu.sys.sctlr_el1 = arch::SCTLR_EL1;
+    cpu.sys.tcr_el1 = arch::TCR_EL1;
+    cpu.sys.mair_el1 = arch::MAIR_EL1;
+    cpu.sys.cpacr_el1 = arch::CPACR_EL1;
+    cpu.sys.ttbr0_el1 = setup.ttbr0;
+    cpu.sys.ttbr1_el1 = setup.ttbr1;
+    cpu.sys.vbar_el1 = SHIM_VA;
+    cpu.el = 0;
+    cpu.daif = 0;
+    cpu.nzcv = 0;
+    cpu.pc = setup.entry;
+    cpu.sp_el0 = setup.sp;
+    cpu.tlbi_all();
+    cpu.ic_iallu();
+}
+
+impl Vcpu for InterpVcpu {
+    fn run(&mut self) -> Result<VcpuExit, VcpuError> {
+        if self.in_shim && self.flush_pending {
+            self.cpu.pc = shim::FLUSH_VA;
+        } else if self.flush_pending {
+            self.cpu.tlbi_all();
+            self.cpu.ic_iallu();
+        }
+        self.flush_pending = false;
+        self.in_shim = false;
+        loop {
+            for _ in 0..BUDGET {
+                match self.cpu.step() {
+                    Ok(()) => {}
+                    Err(Exception::Hvc(vector)) if self.cpu.el == 1 => {
+                        self.cpu.pc = self.cpu.cur_pc.wrapping_add(4);
+                        self.in_shim = true;
+                        let s = &self.cpu.sys;
+                        return Ok(VcpuExit::from_syndrome(vector, s.esr_el1, s.far_el1));
+                    }
+                    Err(e) => {
+                        let pc = self.cpu.cur_pc;
+                        self.cpu.take_exception(e, pc);
+                    }
+                }
+            }
+            // Only stop at EL0, where the EL0 view is the live state.
+            if self.cpu.el == 0 && self.cancel.take() {
+                return Ok(VcpuExit::Cancelled);
+            }
+        }
+    }
+
+    fn get(&self, r: Reg) -> u64 {
+        let c = &self.cpu;
+        match r {
+            Reg::X(n) => c.x(u32::from(n.min(30))),
+            Reg::Sp => c.sp_el0,
+            Reg::Pc if self.in_shim => c.sys.elr_el1,
+            Reg::Pc => c.pc,
+            Reg::Pstate if self.in_shim => c.sys.spsr_el1,
+            Reg::Pstate => c.pstate(),
+            Reg::TpidrEl0 => c.tpidr_el0,
+            Reg::TpidrroEl0 => c.tpidrro_el0,
+            Reg::Fpcr => u64::from(c.fpcr),
+            Reg::Fpsr => u64::from(c.fpsr),
+        }
+    }
+
+    fn set(&mut self, r: Reg, v: u64) {
+        let c = &mut self.cpu;
+        match r {
+            Reg::X(n) => c.set_x(u32::from(n.min(30)), v),
+            Reg::Sp => c.sp_el0 = v,
+            Reg::Pc if self.in_shim => c.sys.elr_el1 = v,
+            Reg::Pc => c.pc = v,
+            // Only the flags are guest-settable; the mode stays EL0t.
+            Reg::Pstate if self.in_shim => c.sys.spsr_el1 = v & 0xf000_0000,
+            Reg::Pstate => c.nzcv = (v as u32) & 0xf000_0000,
+            Reg::TpidrEl0 => c.tpidr_el0 = v,
+            Reg::TpidrroEl0 => c.tpidrro_el0 = v,
+            Reg::Fpcr => c.fpcr = v as u32,
+            Reg::Fpsr => c.fpsr = v as u32,
+        }
+    }
+
+    fn get_v(&self, n: u8) -> u128 {
+        self.cpu.vreg(u32::from(n))
+    }
+
+    fn set_v(&mut self, n: u8, v: u128) {
+        self.cpu.set_vreg(u32::from(n), v);
+    }
+
+    fn flush_on_resume(&mut self) {
+        self.flush_pending = true;
+    }
+
+    fn cancel_token(&self) -> CancelToken {
+        self.cancel.clone()
+    }
+}

@@ -1,0 +1,71 @@
+//! A small guest world for instruction unit tests.
+//!
+//! `TestCpu::new()` maps code at [`CODE`] (RWX), data at [`DATA`] (RW, 2 MiB)
+//! and runs at EL0. `run(&[words])` executes the words followed by a
+//! terminating `brk #0x7777` and returns the exception that stopped it.
+
+use std::sync::Arc;
+
+use super::cpu::Cpu;
+use super::exception::Exception;
+use crate::mem::layout;
+use crate::mem::pagetable::{PageTables, Perm};
+use crate::mem::phys::PhysMem;
+use crate::vcpu::El1Setup;
+
+/// Where test code is placed.
+pub const CODE: u64 = 0x1_0000;
+/// A 2 MiB read-write data area.
+pub const DATA: u64 = 0x20_0000;
+/// Size of the data area.
+pub const DATA_SIZE: u64 = 0x20_0000;
+/// Marks normal completion of `run`.
+pub const END: Exception = Exception::Brk(0x7777);
+
+/// A CPU with code and data mapped.
+pub struct TestCpu {
+    /// The CPU under test.
+    pub cpu: Cpu,
+}
+
+impl Default for TestCpu {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestCpu {
+    /// Fresh CPU, all registers zero, at EL0.
+    pub fn new() -> TestCpu {
+        let phys = Arc::new(PhysMem::new(layout::PHYS_SIZE).expect("reserve"));
+        let mut pt = PageTables::new(&phys).expect("tables");
+        pt.set_user(&phys, CODE, 0x10_0000, Some(Perm::RWX)).expect("map code");
+        pt.set_user(&phys, DATA, DATA_SIZE, Some(Perm::RW)).expect("map data");
+        let mut cpu = Cpu::new(phys);
+        let setup = El1Setup { ttbr0: pt.ttbr0(), ttbr1: pt.ttbr1(), entry: CODE, sp: DATA + DATA_SIZE };
+        super::load_el1(&mut cpu, &setup);
+        TestCpu { cpu }
+    }
+
+    /// Execute `code` from [`CODE`]; return the exception that stopped it
+    /// ([`END`] when every instruction ran), with at most 1,000,000 steps.
+    pub fn run(&mut self, code: &[u32]) -> Exception {
+        let mut bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+        bytes.extend_from_slice(&0xd42e_eee0u32.to_le_bytes()); // brk #0x7777
+        self.cpu.phys.write_bytes(CODE, &bytes).expect("code fits");
+        self.cpu.ic_iallu();
+        self.cpu.pc = CODE;
+        for _ in 0..1_000_000 {
+            if let Err(e) = self.cpu.step() {
+                return e;
+            }
+        }
+        panic!("test code did not finish");
+    }
+
+    /// Execute `code` and assert it ran to the end.
+    pub fn exec(&mut self, code: &[u32]) {
+        let e = self.run(code);
+        assert_eq!(e, END, "stopped at pc={:#x}", self.cpu.pc);
+    }
+}
