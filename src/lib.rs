@@ -3,5 +3,6 @@
 //! See `DESIGN.md` in the shared folder for the architecture: one guest
 //! world (memory, page tables, EL1 shim) run by one of two CPUs.
 
+pub mod abi;
 pub mod mem;
 pub mod vcpu;

@@ -4,3 +4,4 @@
 pub mod layout;
 pub mod pagetable;
 pub mod phys;
+pub mod space;

@@ -173,3 +173,44 @@ mod tests {
         assert!(m.read_u64((64 << 20) - 4).is_none());
     }
 }
+
+impl PhysMem {
+    /// Map `len` bytes of host file `fd` at `offset` over `[pa, pa+len)`
+    /// (host-page aligned), private (copy-on-write) or shared.
+    pub fn map_file(&self, pa: u64, len: u64, fd: i32, offset: u64, shared: bool) -> std::io::Result<()> {
+        let p = self.host_ptr(pa, len).ok_or_else(|| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+        let flags = libc::MAP_FIXED | if shared { libc::MAP_SHARED } else { libc::MAP_PRIVATE };
+        let off = libc::off_t::try_from(offset).map_err(|_| std::io::Error::from_raw_os_error(libc::EOVERFLOW))?;
+        // SAFETY: the target range is inside our reservation (checked above)
+        // and page aligned by the caller; MAP_FIXED replaces only our pages.
+        let r = unsafe { libc::mmap(p.cast(), len as usize, libc::PROT_READ | libc::PROT_WRITE, flags, fd, off) };
+        if r == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Replace `[pa, pa+len)` (host-page aligned) with fresh zero pages,
+    /// undoing any file mapping and returning memory to the host.
+    pub fn discard(&self, pa: u64, len: u64) -> Option<()> {
+        let p = self.host_ptr(pa, len)?;
+        // SAFETY: range inside the reservation (checked); MAP_FIXED over our
+        // own pages only.
+        let r = unsafe {
+            libc::mmap(
+                p.cast(),
+                len as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_FIXED | libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            // Fall back to zeroing in place.
+            // SAFETY: range checked above.
+            unsafe { std::ptr::write_bytes(p, 0, len as usize) };
+        }
+        Some(())
+    }
+}

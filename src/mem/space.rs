@@ -1,0 +1,571 @@
+//! A guest address space: regions (what `/proc/self/maps` shows), the
+//! translation tables that enforce them, brk, and mmap/munmap/mprotect.
+//!
+//! Page tables are the truth for access checks; the region list records
+//! what each range is (for maps, for mprotect's ENOMEM rule, for finding
+//! free ranges).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::layout::{self, PAGE_SIZE};
+use super::pagetable::{self, PageTables, Perm, PtError};
+use super::phys::{host_page_size, PhysMem};
+use crate::abi::errno::Errno;
+
+/// What backs a region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backing {
+    /// Anonymous memory.
+    Anon,
+    /// A file, at a byte offset (of the region's start).
+    File {
+        /// Guest-visible path.
+        path: String,
+        /// Offset of the region's first byte in the file.
+        offset: u64,
+        /// Host device and inode (for /proc/self/maps).
+        dev_ino: (u64, u64),
+    },
+}
+
+/// A mapped range of guest virtual memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Region {
+    /// First byte.
+    pub start: u64,
+    /// One past the last byte.
+    pub end: u64,
+    /// EL0 permission.
+    pub perm: Perm,
+    /// MAP_SHARED.
+    pub shared: bool,
+    /// Backing.
+    pub backing: Backing,
+    /// A label for /proc/self/maps (`[heap]`, `[stack]`), if any.
+    pub label: Option<&'static str>,
+}
+
+impl Region {
+    /// Part of this region, `[start, end)` within it.
+    fn slice(&self, start: u64, end: u64) -> Region {
+        let mut r = self.clone();
+        if let Backing::File { offset, .. } = &mut r.backing {
+            *offset += start - self.start;
+        }
+        r.start = start;
+        r.end = end;
+        r
+    }
+}
+
+/// Placement request for [`AddressSpace::mmap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// Anywhere; the address is a hint.
+    Hint(u64),
+    /// Exactly here, replacing what is there (MAP_FIXED).
+    Fixed(u64),
+    /// Exactly here, failing with EEXIST if anything is there.
+    FixedNoReplace(u64),
+}
+
+/// A guest process's address space.
+pub struct AddressSpace {
+    phys: Arc<PhysMem>,
+    pt: PageTables,
+    regions: BTreeMap<u64, Region>,
+    brk_start: u64,
+    brk: u64,
+}
+
+fn pt_err(e: PtError) -> Errno {
+    match e {
+        PtError::OutOfRange | PtError::ArenaFull => Errno::ENOMEM,
+    }
+}
+
+/// Round up to a page boundary (None on overflow).
+pub fn page_up(v: u64) -> Option<u64> {
+    v.checked_add(PAGE_SIZE - 1).map(|x| x & !(PAGE_SIZE - 1))
+}
+
+impl AddressSpace {
+    /// An empty address space over `phys`, with the shim mapped.
+    pub fn new(phys: Arc<PhysMem>) -> Result<AddressSpace, Errno> {
+        let mut pt = PageTables::new(&phys).map_err(pt_err)?;
+        phys.write_bytes(layout::SHIM_PA, &crate::vcpu::shim::image()).ok_or(Errno::ENOMEM)?;
+        pt.map_kernel_page(&phys, layout::SHIM_VA, layout::SHIM_PA).map_err(pt_err)?;
+        Ok(AddressSpace { phys, pt, regions: BTreeMap::new(), brk_start: 0, brk: 0 })
+    }
+
+    /// Guest-physical memory.
+    pub fn phys(&self) -> &Arc<PhysMem> {
+        &self.phys
+    }
+    /// User table root.
+    pub fn ttbr0(&self) -> u64 {
+        self.pt.ttbr0()
+    }
+    /// Kernel-half table root.
+    pub fn ttbr1(&self) -> u64 {
+        self.pt.ttbr1()
+    }
+    /// All regions in address order.
+    pub fn regions(&self) -> impl Iterator<Item = &Region> {
+        self.regions.values()
+    }
+
+    /// Set where the heap starts (just past the program image).
+    pub fn init_brk(&mut self, start: u64) {
+        self.brk_start = start;
+        self.brk = start;
+    }
+    /// Current program break.
+    pub fn brk(&self) -> u64 {
+        self.brk
+    }
+
+    fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.regions.range(..end).next_back().is_some_and(|(_, r)| r.end > start)
+    }
+
+    /// Remove `[start, end)` from the region list, splitting as needed.
+    /// Returns the removed pieces.
+    fn carve(&mut self, start: u64, end: u64) -> Vec<Region> {
+        let keys: Vec<u64> = self.regions.range(..end).rev().take_while(|(_, r)| r.end > start).map(|(k, _)| *k).collect();
+        let mut removed = Vec::new();
+        for k in keys {
+            let Some(r) = self.regions.remove(&k) else { continue };
+            if r.start < start {
+                self.regions.insert(r.start, r.slice(r.start, start));
+            }
+            if r.end > end {
+                self.regions.insert(end, r.slice(end, r.end));
+            }
+            removed.push(r.slice(r.start.max(start), r.end.min(end)));
+        }
+        removed.sort_by_key(|r| r.start);
+        removed
+    }
+
+    /// Find a free, page-aligned range of `len` bytes: below `MMAP_TOP`
+    /// top-down, or at/above a low hint.
+    fn find_free(&self, len: u64, hint: u64) -> Option<u64> {
+        if hint != 0 && layout::user_range_ok(hint, len) && !self.overlaps(hint, hint + len) && hint >= PAGE_SIZE * 16 {
+            return Some(hint);
+        }
+        if hint != 0 && hint < layout::LOW_END {
+            // Search upward from the hint in the low window (box64-style hints).
+            let mut cur = hint.max(PAGE_SIZE * 16);
+            for r in self.regions.range(cur..).map(|(_, r)| r).chain(std::iter::once(&Region {
+                start: layout::LOW_END,
+                end: layout::LOW_END,
+                perm: Perm::NONE,
+                shared: false,
+                backing: Backing::Anon,
+                label: None,
+            })) {
+                if r.start >= cur + len {
+                    break;
+                }
+                cur = cur.max(r.end);
+            }
+            if layout::user_range_ok(cur, len) && !self.overlaps(cur, cur + len) {
+                return Some(cur);
+            }
+        }
+        // Top-down in the high window.
+        let mut top = layout::MMAP_TOP;
+        for (_, r) in self.regions.range(..layout::MMAP_TOP).rev() {
+            if r.end <= top && top - r.end >= len {
+                break;
+            }
+            top = top.min(r.start);
+            if top < layout::HIGH_BASE + len {
+                return None;
+            }
+        }
+        let start = top.checked_sub(len)?;
+        (start >= layout::HIGH_BASE).then_some(start)
+    }
+
+    /// Map `len` bytes. For file mappings, `file` is (host fd, offset,
+    /// file size, guest path, dev/ino). Returns the address.
+    pub fn mmap(
+        &mut self,
+        place: Placement,
+        len: u64,
+        perm: Perm,
+        shared: bool,
+        file: Option<(i32, u64, u64, String, (u64, u64))>,
+        label: Option<&'static str>,
+    ) -> Result<u64, Errno> {
+        if len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let len = page_up(len).ok_or(Errno::ENOMEM)?;
+        let start = match place {
+            Placement::Fixed(a) | Placement::FixedNoReplace(a) => {
+                if a % PAGE_SIZE != 0 {
+                    return Err(Errno::EINVAL);
+                }
+                if !layout::user_range_ok(a, len) {
+                    return Err(Errno::ENOMEM);
+                }
+                if matches!(place, Placement::FixedNoReplace(_)) && self.overlaps(a, a + len) {
+                    return Err(Errno::EEXIST);
+                }
+                a
+            }
+            Placement::Hint(h) => self.find_free(len, h & !(PAGE_SIZE - 1)).ok_or(Errno::ENOMEM)?,
+        };
+        let end = start + len;
+        self.carve(start, end);
+        let pa = layout::user_va_to_pa(start).ok_or(Errno::ENOMEM)?;
+        self.phys.discard(pa, len).ok_or(Errno::ENOMEM)?;
+        let backing = match file {
+            None => Backing::Anon,
+            Some((fd, offset, fsize, path, dev_ino)) => {
+                self.load_file(pa, len, fd, offset, fsize, shared)?;
+                Backing::File { path, offset, dev_ino }
+            }
+        };
+        self.pt.set_user(&self.phys, start, len, Some(perm)).map_err(pt_err)?;
+        self.regions.insert(start, Region { start, end, perm, shared, backing, label });
+        Ok(start)
+    }
+
+    /// Fill `[pa, pa+len)` from a file: host-mapped when page sizes allow,
+    /// else copied. Bytes past EOF read as zero.
+    fn load_file(&self, pa: u64, len: u64, fd: i32, offset: u64, fsize: u64, shared: bool) -> Result<(), Errno> {
+        let avail = fsize.saturating_sub(offset).min(len);
+        let whole = avail & !(PAGE_SIZE - 1);
+        if host_page_size() == PAGE_SIZE && whole > 0 {
+            self.phys.map_file(pa, whole, fd, offset, shared).map_err(|e| Errno::from_io(&e))?;
+        }
+        let (from, n) = if host_page_size() == PAGE_SIZE { (whole, avail - whole) } else { (0, avail) };
+        if n > 0 {
+            let mut buf = vec![0u8; n as usize];
+            let mut done = 0usize;
+            while done < buf.len() {
+                // SAFETY: reading into a live buffer of the stated length.
+                let r = unsafe {
+                    libc::pread(
+                        fd,
+                        buf[done..].as_mut_ptr().cast(),
+                        buf.len() - done,
+                        (offset + from + done as u64) as libc::off_t,
+                    )
+                };
+                if r < 0 {
+                    return Err(Errno::last_host());
+                }
+                if r == 0 {
+                    break;
+                }
+                done += r as usize;
+            }
+            self.phys.write_bytes(pa + from, &buf).ok_or(Errno::EFAULT)?;
+        }
+        Ok(())
+    }
+
+    /// munmap(2).
+    pub fn munmap(&mut self, start: u64, len: u64) -> Result<(), Errno> {
+        if start % PAGE_SIZE != 0 || len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let len = page_up(len).ok_or(Errno::EINVAL)?;
+        let end = start.checked_add(len).ok_or(Errno::EINVAL)?;
+        if end > layout::USER_END {
+            return Err(Errno::EINVAL);
+        }
+        for r in self.carve(start, end) {
+            let pa = layout::user_va_to_pa(r.start).ok_or(Errno::EINVAL)?;
+            self.phys.discard(pa, r.end - r.start);
+            self.pt.set_user(&self.phys, r.start, r.end - r.start, None).map_err(pt_err)?;
+        }
+        Ok(())
+    }
+
+    /// mprotect(2): every page in the range must be mapped (else ENOMEM).
+    pub fn mprotect(&mut self, start: u64, len: u64, perm: Perm) -> Result<(), Errno> {
+        if start % PAGE_SIZE != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let len = page_up(len).ok_or(Errno::ENOMEM)?;
+        let end = start.checked_add(len).ok_or(Errno::ENOMEM)?;
+        if len == 0 {
+            return Ok(());
+        }
+        // Linux checks coverage before changing anything.
+        let mut cur = start;
+        for (_, r) in self.regions.range(..end) {
+            if r.end <= cur {
+                continue;
+            }
+            if r.start > cur {
+                return Err(Errno::ENOMEM);
+            }
+            cur = r.end;
+        }
+        if cur < end {
+            return Err(Errno::ENOMEM);
+        }
+        for mut r in self.carve(start, end) {
+            self.pt.set_user(&self.phys, r.start, r.end - r.start, Some(perm)).map_err(pt_err)?;
+            r.perm = perm;
+            self.regions.insert(r.start, r);
+        }
+        self.merge_around(start, end);
+        Ok(())
+    }
+
+    /// Merge adjacent anonymous regions with identical attributes around
+    /// `[start, end)`.
+    fn merge_around(&mut self, start: u64, end: u64) {
+        let mut k = match self.regions.range(..start).next_back() {
+            Some((&k, r)) if r.end == start => k,
+            _ => start,
+        };
+        while k <= end {
+            let Some(r) = self.regions.get(&k).cloned() else {
+                match self.regions.range(k..).next() {
+                    Some((&n, _)) => {
+                        k = n;
+                        continue;
+                    }
+                    None => break,
+                }
+            };
+            let mergeable = self.regions.get(&r.end).is_some_and(|next| {
+                next.perm == r.perm
+                    && next.shared == r.shared
+                    && next.label == r.label
+                    && r.backing == Backing::Anon
+                    && next.backing == Backing::Anon
+            });
+            if mergeable {
+                if let Some(next) = self.regions.remove(&r.end) {
+                    if let Some(m) = self.regions.get_mut(&k) {
+                        m.end = next.end;
+                    }
+                }
+            } else {
+                k = r.end;
+            }
+        }
+    }
+
+    /// brk(2): move the break; returns the new (or unchanged) break.
+    pub fn set_brk(&mut self, new: u64) -> u64 {
+        if new < self.brk_start {
+            return self.brk;
+        }
+        let (Some(old_top), Some(new_top)) = (page_up(self.brk), page_up(new)) else {
+            return self.brk;
+        };
+        if new_top > old_top {
+            if !layout::user_range_ok(old_top, new_top - old_top) || self.overlaps(old_top, new_top) {
+                return self.brk;
+            }
+            let heap_start = page_up(self.brk_start).unwrap_or(self.brk_start);
+            let r = self.mmap(Placement::Fixed(old_top), new_top - old_top, Perm::RW, false, None, Some("[heap]"));
+            if r.is_err() {
+                return self.brk;
+            }
+            self.merge_around(heap_start, new_top);
+        } else if new_top < old_top && self.munmap(new_top, old_top - new_top).is_err() {
+            return self.brk;
+        }
+        // Linux zeroes nothing on shrink within a page, but fresh pages are
+        // zero; the partial page above the old break is already mapped.
+        self.brk = new;
+        self.brk
+    }
+
+    /// Translate a user address for EL0 access, as the MMU would.
+    fn user_pa(&self, va: u64, write: bool) -> Result<u64, Errno> {
+        let t = pagetable::walk(&self.phys, self.pt.ttbr0(), va).map_err(|_| Errno::EFAULT)?;
+        let ok = if write { t.el0_write() } else { t.el0_read() };
+        if ok { Ok(t.pa) } else { Err(Errno::EFAULT) }
+    }
+
+    /// Whether EL0 could read (or write) every byte of `[va, va+len)`.
+    pub fn check(&self, va: u64, len: u64, write: bool) -> bool {
+        if len == 0 {
+            return true;
+        }
+        let Some(last) = va.checked_add(len - 1) else { return false };
+        let mut page = va & !(PAGE_SIZE - 1);
+        loop {
+            if self.user_pa(page, write).is_err() {
+                return false;
+            }
+            if page >= (last & !(PAGE_SIZE - 1)) {
+                return true;
+            }
+            page += PAGE_SIZE;
+        }
+    }
+
+    /// Copy guest memory into `out`, checking EL0 read permission.
+    pub fn read(&self, va: u64, out: &mut [u8]) -> Result<(), Errno> {
+        let mut done = 0usize;
+        while done < out.len() {
+            let cur = va.checked_add(done as u64).ok_or(Errno::EFAULT)?;
+            let n = ((PAGE_SIZE - (cur % PAGE_SIZE)) as usize).min(out.len() - done);
+            let pa = self.user_pa(cur, false)?;
+            self.phys.read_bytes(pa, &mut out[done..done + n]).ok_or(Errno::EFAULT)?;
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Copy `data` into guest memory, checking EL0 write permission of the
+    /// whole range first.
+    pub fn write(&self, va: u64, data: &[u8]) -> Result<(), Errno> {
+        if !self.check(va, data.len() as u64, true) {
+            return Err(Errno::EFAULT);
+        }
+        let mut done = 0usize;
+        while done < data.len() {
+            let cur = va + done as u64;
+            let n = ((PAGE_SIZE - (cur % PAGE_SIZE)) as usize).min(data.len() - done);
+            let pa = self.user_pa(cur, true)?;
+            self.phys.write_bytes(pa, &data[done..done + n]).ok_or(Errno::EFAULT)?;
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Write bytes ignoring EL0 permissions (the loader filling read-only
+    /// segments and the initial stack). The range must be mapped.
+    pub fn write_priv(&self, va: u64, data: &[u8]) -> Result<(), Errno> {
+        let mut done = 0usize;
+        while done < data.len() {
+            let cur = va + done as u64;
+            let n = ((PAGE_SIZE - (cur % PAGE_SIZE)) as usize).min(data.len() - done);
+            let pa = layout::user_va_to_pa(cur).ok_or(Errno::EFAULT)?;
+            self.phys.write_bytes(pa, &data[done..done + n]).ok_or(Errno::EFAULT)?;
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Read a NUL-terminated string of at most `max` bytes (without NUL).
+    /// ENAMETOOLONG if no NUL within `max`.
+    pub fn read_cstr(&self, va: u64, max: usize) -> Result<Vec<u8>, Errno> {
+        let mut out = Vec::new();
+        let mut cur = va;
+        loop {
+            let n = (PAGE_SIZE - (cur % PAGE_SIZE)) as usize;
+            let pa = self.user_pa(cur, false)?;
+            let mut chunk = vec![0u8; n];
+            self.phys.read_bytes(pa, &mut chunk).ok_or(Errno::EFAULT)?;
+            if let Some(z) = chunk.iter().position(|&b| b == 0) {
+                out.extend_from_slice(&chunk[..z]);
+                if out.len() > max {
+                    return Err(Errno::ENAMETOOLONG);
+                }
+                return Ok(out);
+            }
+            out.extend_from_slice(&chunk);
+            if out.len() > max {
+                return Err(Errno::ENAMETOOLONG);
+            }
+            cur = cur.checked_add(n as u64).ok_or(Errno::EFAULT)?;
+        }
+    }
+
+    /// Read a plain-data struct.
+    pub fn read_obj<T: crate::abi::Pod>(&self, va: u64) -> Result<T, Errno> {
+        let mut buf = vec![0u8; std::mem::size_of::<T>()];
+        self.read(va, &mut buf)?;
+        T::from_bytes(&buf).ok_or(Errno::EFAULT)
+    }
+
+    /// Write a plain-data struct.
+    pub fn write_obj<T: crate::abi::Pod>(&self, va: u64, v: &T) -> Result<(), Errno> {
+        self.write(va, v.as_bytes())
+    }
+
+    /// Read a little-endian u64.
+    pub fn read_u64(&self, va: u64) -> Result<u64, Errno> {
+        let mut b = [0u8; 8];
+        self.read(va, &mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn space() -> AddressSpace {
+        AddressSpace::new(Arc::new(PhysMem::new(layout::PHYS_SIZE).unwrap())).unwrap()
+    }
+
+    #[test]
+    fn mmap_munmap_mprotect_regions() {
+        let mut s = space();
+        let a = s.mmap(Placement::Hint(0), 3 * PAGE_SIZE, Perm::RW, false, None, None).unwrap();
+        assert!(a >= layout::HIGH_BASE && a + 3 * PAGE_SIZE <= layout::MMAP_TOP);
+        s.write(a, b"hello").unwrap();
+        let mut b = [0u8; 5];
+        s.read(a, &mut b).unwrap();
+        assert_eq!(&b, b"hello");
+        s.mprotect(a + PAGE_SIZE, PAGE_SIZE, Perm::R).unwrap();
+        assert_eq!(s.regions().count(), 3);
+        assert_eq!(s.write(a + PAGE_SIZE, b"x"), Err(Errno::EFAULT));
+        s.mprotect(a + PAGE_SIZE, PAGE_SIZE, Perm::RW).unwrap();
+        assert_eq!(s.regions().count(), 1, "adjacent anonymous regions merge back");
+        s.munmap(a + PAGE_SIZE, PAGE_SIZE).unwrap();
+        assert_eq!(s.read(a + PAGE_SIZE, &mut b), Err(Errno::EFAULT));
+        assert_eq!(s.mprotect(a, 3 * PAGE_SIZE, Perm::R), Err(Errno::ENOMEM));
+        // Top-down placement reuses the hole, as Linux does; then goes below.
+        let c = s.mmap(Placement::Hint(0), PAGE_SIZE, Perm::RW, false, None, None).unwrap();
+        assert_eq!(c, a + PAGE_SIZE);
+        let d = s.mmap(Placement::Hint(0), PAGE_SIZE, Perm::RW, false, None, None).unwrap();
+        assert_eq!(d, a - PAGE_SIZE);
+        // Remapped memory is zero.
+        s.munmap(a, PAGE_SIZE).unwrap();
+        s.mmap(Placement::Fixed(a), PAGE_SIZE, Perm::RW, false, None, None).unwrap();
+        s.read(a, &mut b).unwrap();
+        assert_eq!(b, [0; 5]);
+        assert_eq!(
+            s.mmap(Placement::FixedNoReplace(a), PAGE_SIZE, Perm::RW, false, None, None),
+            Err(Errno::EEXIST)
+        );
+    }
+
+    #[test]
+    fn brk_grows_and_shrinks_with_zeroed_pages() {
+        let mut s = space();
+        s.init_brk(0x500123);
+        assert_eq!(s.set_brk(0), 0x500123);
+        assert_eq!(s.set_brk(0x520000), 0x520000);
+        s.write(0x51fff0, &[1; 16]).unwrap();
+        assert_eq!(s.set_brk(0x508000), 0x508000);
+        assert_eq!(s.read(0x510000, &mut [0u8; 1]), Err(Errno::EFAULT));
+        assert_eq!(s.set_brk(0x520000), 0x520000);
+        let mut b = [9u8; 16];
+        s.read(0x51fff0, &mut b).unwrap();
+        assert_eq!(b, [0; 16]);
+        assert_eq!(s.regions().filter(|r| r.label == Some("[heap]")).count(), 1);
+    }
+
+    #[test]
+    fn cstr_and_faults() {
+        let mut s = space();
+        let a = s.mmap(Placement::Fixed(0x10000), PAGE_SIZE, Perm::RW, false, None, None).unwrap();
+        s.write(a + PAGE_SIZE - 3, b"abc").unwrap();
+        assert_eq!(s.read_cstr(a + PAGE_SIZE - 3, 100), Err(Errno::EFAULT)); // runs off the mapping
+        s.write(a, b"/etc/passwd\0").unwrap();
+        assert_eq!(s.read_cstr(a, 100).unwrap(), b"/etc/passwd");
+        assert_eq!(s.read_cstr(a, 4), Err(Errno::ENAMETOOLONG));
+        assert_eq!(s.read_cstr(0, 4), Err(Errno::EFAULT));
+        assert_eq!(s.read_u64(u64::MAX - 3), Err(Errno::EFAULT));
+    }
+}
