@@ -4,5 +4,12 @@
 //! world (memory, page tables, EL1 shim) run by one of two CPUs.
 
 pub mod abi;
+pub mod fdtable;
+pub mod fs;
+pub mod loader;
 pub mod mem;
+pub mod process;
+pub mod procfs;
+pub mod run;
+pub mod syscall;
 pub mod vcpu;

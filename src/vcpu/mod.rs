@@ -156,6 +156,16 @@ fn create_hvf(_phys: Arc<PhysMem>, _setup: &El1Setup) -> Result<Box<dyn Vcpu>, V
     Err(VcpuError::Unavailable("Hypervisor.framework needs macOS on Apple Silicon; use --backend interp"))
 }
 
+/// AT_HWCAP of a backend: exactly the features its CPU implements.
+pub fn hwcap(backend: Backend) -> u64 {
+    match backend {
+        Backend::Interp => interp::HWCAP,
+        // The hardware's features are read from the host by the hvf backend;
+        // until it runs, report the architectural baseline.
+        Backend::Hvf => crate::abi::auxv::HWCAP_FP | crate::abi::auxv::HWCAP_ASIMD,
+    }
+}
+
 /// The backend `auto` resolves to on this host.
 pub fn default_backend() -> Backend {
     if cfg!(all(target_os = "macos", target_arch = "aarch64")) {

@@ -21,6 +21,13 @@ use super::{arch, shim, CancelToken, El1Setup, Reg, Vcpu, VcpuError, VcpuExit};
 use crate::mem::layout::SHIM_VA;
 use crate::mem::phys::PhysMem;
 
+/// AT_HWCAP of the software CPU: only features it implements completely.
+/// (Linux also emulates EL0 reads of the ID registers: HWCAP_CPUID.)
+pub const HWCAP: u64 = {
+    use crate::abi::auxv::*;
+    HWCAP_FP | HWCAP_ASIMD | HWCAP_CPUID | HWCAP_CRC32 | HWCAP_ATOMICS | HWCAP_LRCPC | HWCAP_ILRCPC | HWCAP_FLAGM
+};
+
 /// Instructions executed between checks for cancellation.
 const BUDGET: u32 = 4096;
 

@@ -1,0 +1,73 @@
+# elfuse — build, test, demo, bench.
+#
+#   make demo    build elfuse and run a real AArch64 program
+#   make test    install what the tests need, build guests, run every test
+#   make bench   ratios against qemu-aarch64-static
+#   make deps    install the cross compiler, qemu-user-static, arm64 packages
+
+GUEST_CC   ?= aarch64-linux-gnu-gcc
+GUEST_CFLAGS ?= -O2 -Wall
+CARGO      ?= cargo
+GUEST_DIR  := tests/guest
+GUEST_OUT  := $(GUEST_DIR)/build
+GUESTS     := hello args exitcode fault abort printf_float malloc_stress fileio sysinfo getppid_loop int_loop
+PIE_GUESTS := hello args malloc_stress
+BUSYBOX    := tests/sysroot/busybox/bin/busybox
+UNAME_S    := $(shell uname -s)
+
+.PHONY: all build release deps guests sysroot test demo bench docs check-hvf lint clean
+
+all: build
+
+build:
+	$(CARGO) build
+
+release:
+	$(CARGO) build --release
+
+deps:
+ifeq ($(UNAME_S),Darwin)
+	@echo "On macOS install the cross tools with Homebrew:"
+	@echo "  brew install aarch64-unknown-linux-gnu qemu"
+else
+	@bash tests/sysroot/deps.sh
+endif
+
+guests: $(addprefix $(GUEST_OUT)/,$(GUESTS)) $(addprefix $(GUEST_OUT)/,$(addsuffix -pie,$(PIE_GUESTS)))
+
+$(GUEST_OUT)/%: $(GUEST_DIR)/%.c
+	@mkdir -p $(GUEST_OUT)
+	$(GUEST_CC) $(GUEST_CFLAGS) -static -o $@ $< -lm
+
+$(GUEST_OUT)/%-pie: $(GUEST_DIR)/%.c
+	@mkdir -p $(GUEST_OUT)
+	$(GUEST_CC) $(GUEST_CFLAGS) -static-pie -fPIE -o $@ $< -lm
+
+sysroot: $(BUSYBOX)
+
+$(BUSYBOX):
+	bash tests/sysroot/busybox.sh
+
+test: deps guests sysroot
+	$(CARGO) test --release
+	$(CARGO) check --features hvf --lib
+	@echo "make test: all suites passed"
+
+demo: release $(BUSYBOX)
+	./target/release/elfuse $(BUSYBOX) sh -c 'echo "Hello from $$(busybox uname -m) busybox under elfuse"; \
+	  x=0; while [ $$x -lt 1000 ]; do x=$$((x+1)); done; echo "counted to $$x"; \
+	  echo "2/3 = $$(busybox awk "BEGIN{printf \"%.3f\", 2/3}")"'
+
+bench: release guests
+	bash tests/bench.sh
+
+docs:
+	UPDATE_DOCS=1 $(CARGO) test --release --test syscall_docs
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean
+	rm -rf $(GUEST_OUT)
