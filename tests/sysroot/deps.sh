@@ -7,6 +7,7 @@ need=()
 command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
 command -v dpkg-deb >/dev/null || need+=(dpkg)
+command -v bc >/dev/null || need+=(bc)
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
