@@ -50,6 +50,8 @@ pub const fn makedev(major: u32, minor: u32) -> u64 {
 
 /// Translate a host file type to Linux S_IF* (explicit: macOS values match,
 /// but we do not rely on it).
+// mode_t is u32 on Linux, u16 on macOS.
+#[allow(clippy::unnecessary_cast)]
 pub fn mode_from_host(m: u32) -> u32 {
     let fmt = match m & (libc::S_IFMT as u32) {
         x if x == libc::S_IFSOCK as u32 => S_IFSOCK,
@@ -65,8 +67,10 @@ pub fn mode_from_host(m: u32) -> u32 {
 }
 
 /// Build a Linux `struct stat` from the host's.
+// The host's field types differ between Linux and macOS: the casts are
+// no-ops on one and needed on the other.
+#[allow(clippy::unnecessary_cast)]
 pub fn from_host(s: &libc::stat) -> Stat {
-    #[allow(clippy::unnecessary_cast)]
     Stat {
         st_dev: s.st_dev as u64,
         st_ino: s.st_ino as u64,

@@ -9,7 +9,7 @@ use goblin::elf::program_header::{self, ProgramHeader};
 
 use crate::mem::layout::{self, PAGE_SIZE};
 use crate::mem::pagetable::Perm;
-use crate::mem::space::{page_up, AddressSpace, Placement};
+use crate::mem::space::{page_up, AddressSpace, FileMap, Placement};
 
 /// Load bias for ET_DYN main programs (static-pie or PIE run directly).
 pub const ET_DYN_BASE: u64 = 0x5_5555_0000;
@@ -194,7 +194,7 @@ pub fn load_elf(space: &mut AddressSpace, file: &File, path: &str, dyn_base: Opt
         if p.p_filesz > 0 {
             let off = p.p_offset & !(PAGE_SIZE - 1);
             let len = page_up(file_end).ok_or_else(nomem)? - start;
-            let backing = Some((fd, off, size, path.to_string(), (meta.dev(), meta.ino())));
+            let backing = Some(FileMap { fd, offset: off, size, path: path.to_string(), dev_ino: (meta.dev(), meta.ino()) });
             space.mmap(Placement::Fixed(start), len, perm, false, backing, None).map_err(|_| nomem())?;
             // Zero the tail of the last file page past p_filesz (.bss start).
             let tail_end = page_up(file_end).ok_or_else(nomem)?;

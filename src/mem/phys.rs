@@ -155,25 +155,6 @@ pub fn host_page_size() -> u64 {
     if v > 0 { v as u64 } else { 4096 }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reserve_read_write_zero() {
-        let m = PhysMem::new(64 << 20).unwrap();
-        m.write_u64(0x1000, 0xdead_beef).unwrap();
-        assert_eq!(m.read_u64(0x1000), Some(0xdead_beef));
-        m.write_bytes(0x2ff0, &[7u8; 0x3000]).unwrap();
-        m.zero(0x2ff8, 0x2000).unwrap();
-        let mut b = [0u8; 16];
-        m.read_bytes(0x2ff0, &mut b).unwrap();
-        assert_eq!(&b[..8], &[7u8; 8]);
-        assert_eq!(&b[8..], &[0u8; 8]);
-        assert!(m.read_u64((64 << 20) - 4).is_none());
-    }
-}
-
 impl PhysMem {
     /// Map `len` bytes of host file `fd` at `offset` over `[pa, pa+len)`
     /// (host-page aligned), private (copy-on-write) or shared.
@@ -212,5 +193,24 @@ impl PhysMem {
             unsafe { std::ptr::write_bytes(p, 0, len as usize) };
         }
         Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserve_read_write_zero() {
+        let m = PhysMem::new(64 << 20).unwrap();
+        m.write_u64(0x1000, 0xdead_beef).unwrap();
+        assert_eq!(m.read_u64(0x1000), Some(0xdead_beef));
+        m.write_bytes(0x2ff0, &[7u8; 0x3000]).unwrap();
+        m.zero(0x2ff8, 0x2000).unwrap();
+        let mut b = [0u8; 16];
+        m.read_bytes(0x2ff0, &mut b).unwrap();
+        assert_eq!(&b[..8], &[7u8; 8]);
+        assert_eq!(&b[8..], &[0u8; 8]);
+        assert!(m.read_u64((64 << 20) - 4).is_none());
     }
 }

@@ -59,6 +59,22 @@ impl Region {
     }
 }
 
+/// A file to map: host fd, file offset of the mapping, file size, and what
+/// /proc/self/maps shows.
+#[derive(Clone, Debug)]
+pub struct FileMap {
+    /// Host file descriptor (only used during the call).
+    pub fd: i32,
+    /// Offset of the mapping's first byte in the file.
+    pub offset: u64,
+    /// File size (bytes past EOF read as zero).
+    pub size: u64,
+    /// Guest-visible path.
+    pub path: String,
+    /// Host device and inode.
+    pub dev_ino: (u64, u64),
+}
+
 /// Placement request for [`AddressSpace::mmap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Placement {
@@ -190,15 +206,14 @@ impl AddressSpace {
         (start >= layout::HIGH_BASE).then_some(start)
     }
 
-    /// Map `len` bytes. For file mappings, `file` is (host fd, offset,
-    /// file size, guest path, dev/ino). Returns the address.
+    /// Map `len` bytes, anonymous or from `file`. Returns the address.
     pub fn mmap(
         &mut self,
         place: Placement,
         len: u64,
         perm: Perm,
         shared: bool,
-        file: Option<(i32, u64, u64, String, (u64, u64))>,
+        file: Option<FileMap>,
         label: Option<&'static str>,
     ) -> Result<u64, Errno> {
         if len == 0 {
@@ -226,9 +241,9 @@ impl AddressSpace {
         self.phys.discard(pa, len).ok_or(Errno::ENOMEM)?;
         let backing = match file {
             None => Backing::Anon,
-            Some((fd, offset, fsize, path, dev_ino)) => {
-                self.load_file(pa, len, fd, offset, fsize, shared)?;
-                Backing::File { path, offset, dev_ino }
+            Some(f) => {
+                self.load_file(pa, len, f.fd, f.offset, f.size, shared)?;
+                Backing::File { path: f.path, offset: f.offset, dev_ino: f.dev_ino }
             }
         };
         self.pt.set_user(&self.phys, start, len, Some(perm)).map_err(pt_err)?;

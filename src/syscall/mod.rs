@@ -86,7 +86,7 @@ pub fn dispatch(p: &mut Process, nr: u64, args: &Args) -> Flow {
             Err(e) => (Flow::Return(encode(Err(e))), Err(e)),
         },
         None => {
-            if (p.config.strace || p.config.verbose) && p.reported_enosys.insert(nr) && !p.config.strace {
+            if p.config.verbose && !p.config.strace && p.reported_enosys.insert(nr) {
                 let name = entry.map_or("unknown", |e| e.name);
                 eprintln!("elfuse: unimplemented syscall {name} ({nr}) -> ENOSYS");
             }

@@ -120,6 +120,8 @@ pub fn getrandom(p: &mut Process, a: &Args) -> SysResult {
 }
 
 /// sysinfo(2).
+// `struct sysinfo` field widths vary between hosts.
+#[allow(clippy::unnecessary_cast)]
 pub fn sysinfo(p: &mut Process, a: &Args) -> SysResult {
     let mut s = Sysinfo { mem_unit: 1, procs: 1, ..Sysinfo::default() };
     #[cfg(target_os = "linux")]

@@ -8,7 +8,7 @@ use crate::abi::errno::Errno;
 use crate::abi::mman::*;
 use crate::mem::layout::PAGE_SIZE;
 use crate::mem::pagetable::Perm;
-use crate::mem::space::{page_up, Placement};
+use crate::mem::space::{page_up, FileMap, Placement};
 use crate::process::Process;
 
 fn perm_of(prot: u64) -> Result<Perm, Errno> {
@@ -73,7 +73,8 @@ pub fn mmap(p: &mut Process, a: &Args) -> SysResult {
     let r = match &file {
         None => p.mm.mmap(place, len, perm, shared, None, None),
         Some((f, size, path, di)) => {
-            p.mm.mmap(place, len, perm, shared, Some((f.as_raw_fd(), off, *size, path.clone(), *di)), None)
+            let fm = FileMap { fd: f.as_raw_fd(), offset: off, size: *size, path: path.clone(), dev_ino: *di };
+            p.mm.mmap(place, len, perm, shared, Some(fm), None)
         }
     }?;
     p.mm_changed = true;

@@ -29,6 +29,8 @@ fn host_clock(id: u32) -> Result<libc::clockid_t, Errno> {
     })
 }
 
+// Host time_t/suseconds_t widths vary by OS.
+#[allow(clippy::unnecessary_cast)]
 fn now(clock: libc::clockid_t) -> Result<Timespec, Errno> {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime writes only into `ts`.
@@ -115,6 +117,7 @@ pub fn clock_nanosleep(p: &mut Process, a: &Args) -> SysResult {
     Ok(0)
 }
 
+#[allow(clippy::unnecessary_cast)]
 fn rusage_self() -> (Timeval, Timeval) {
     let mut ru = std::mem::MaybeUninit::<libc::rusage>::uninit();
     // SAFETY: getrusage fills `ru`.

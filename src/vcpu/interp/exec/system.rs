@@ -102,7 +102,7 @@ fn sys(c: &mut Cpu, i: u32) -> ExecResult {
         (3, 7, 4, 1) => c.dc_zva(c.x(rt)),
         // DC CVAC, CVAU, CVAP, CVADP, CIVAC: clean/invalidate to PoC/PoU.
         // Coherent here; they still fault on an unmapped address.
-        (3, 7, 10 | 11 | 12 | 13 | 14, 1) => c.translate(c.x(rt), Access::Read).map(|_| ()),
+        (3, 7, 10..=14, 1) => c.translate(c.x(rt), Access::Read).map(|_| ()),
         // IC IVAU
         (3, 7, 5, 1) => c.ic_ivau(c.x(rt)),
         // IC IALLUIS, IC IALLU
