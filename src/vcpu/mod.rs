@@ -103,13 +103,14 @@ pub mod arch {
     /// MAIR_EL1: attr0 = Normal, inner/outer write-back.
     pub const MAIR_EL1: u64 = 0xff;
     /// TCR_EL1: T0SZ=T1SZ=16, 4 KiB granules both halves, inner-shareable WB
-    /// walks, IPS = 36 bits.
+    /// walks, IPS = 36 bits, TBI0 (Linux's tagged-address user ABI).
     pub const TCR_EL1: u64 = 16
         | (1 << 8) | (1 << 10) | (3 << 12) // IRGN0/ORGN0 WB, SH0 inner
         | (16 << 16)
         | (1 << 24) | (1 << 26) | (3 << 28) // IRGN1/ORGN1 WB, SH1 inner
         | (2u64 << 30) // TG1 = 4 KiB
-        | (1u64 << 32); // IPS = 36 bits
+        | (1u64 << 32) // IPS = 36 bits
+        | (1u64 << 37); // TBI0: top byte ignored for user addresses, as Linux sets it
     /// SCTLR_EL1: MMU on, caches on, EL0 may use DC ZVA / CTR_EL0 / cache
     /// maintenance (UCI, UCT, DZE), no alignment checks.
     pub const SCTLR_EL1: u64 = 1 | (1 << 2) | (1 << 12) | (1 << 14) | (1 << 15) | (1 << 26) | (3 << 28);

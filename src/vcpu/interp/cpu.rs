@@ -224,15 +224,41 @@ impl Cpu {
         MmuRegs { sctlr: self.sys.sctlr_el1, ttbr0: self.sys.ttbr0_el1, ttbr1: self.sys.ttbr1_el1 }
     }
 
+    /// Whether TCR_EL1.TBI0 applies to `va` (a lower-half address).
+    #[inline]
+    fn tbi0(&self, va: u64) -> bool {
+        va & (1 << 55) == 0 && self.sys.tcr_el1 & (1 << 37) != 0
+    }
+
+    /// The PC a branch to `target` sets (ARM ARM `AArch64.BranchAddr`): with
+    /// top-byte-ignore, the tag is replaced by the sign extension of bit 55.
+    #[inline]
+    pub fn branch_addr(&self, target: u64) -> u64 {
+        if self.tbi0(target) { target & 0x00ff_ffff_ffff_ffff } else { target }
+    }
+
     /// Translate `va` for `acc`, returning its physical address.
     #[inline]
     pub fn translate(&mut self, va: u64, acc: Access) -> Result<u64, Exception> {
         if let Some(pa) = self.tlb.lookup(va, acc, self.el) {
             return Ok(pa);
         }
+        self.translate_slow(va, acc)
+    }
+
+    #[cold]
+    fn translate_slow(&mut self, va: u64, acc: Access) -> Result<u64, Exception> {
+        // Top-byte-ignore: translate the untagged address (the TLB holds
+        // untagged pages, so tagged accesses always come this way).
+        let walk_va = if self.tbi0(va) { va & 0x00ff_ffff_ffff_ffff } else { va };
+        if walk_va != va {
+            if let Some(pa) = self.tlb.lookup(walk_va, acc, self.el) {
+                return Ok(pa);
+            }
+        }
         let regs = self.mmu_regs();
         let el = self.el;
-        self.tlb.fill(&self.phys, &regs, va, acc, el).map_err(|f| {
+        self.tlb.fill(&self.phys, &regs, walk_va, acc, el).map_err(|f| {
             let kind = match f {
                 MmuFault::Translation(l) => FaultKind::Translation(l),
                 MmuFault::AddressSize(l) => FaultKind::AddressSize(l),

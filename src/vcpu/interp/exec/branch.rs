@@ -79,7 +79,7 @@ fn tbz<const NZ: bool>(c: &mut Cpu, i: u32) -> ExecResult {
 
 /// BR and RET: PC = Xn.
 fn br(c: &mut Cpu, i: u32) -> ExecResult {
-    c.pc = c.x(rn(i));
+    c.pc = c.branch_addr(c.x(rn(i)));
     Ok(())
 }
 
@@ -87,7 +87,7 @@ fn br(c: &mut Cpu, i: u32) -> ExecResult {
 fn blr(c: &mut Cpu, i: u32) -> ExecResult {
     let target = c.x(rn(i));
     c.set_x(30, c.cur_pc.wrapping_add(4));
-    c.pc = target;
+    c.pc = c.branch_addr(target);
     Ok(())
 }
 

@@ -300,6 +300,19 @@ mod tests {
     }
 
     #[test]
+    fn top_byte_ignore_for_user_addresses() {
+        let mut t = TestCpu::new();
+        t.cpu.phys.write_bytes(DATA + 8, &0x1122_3344_5566_7788u64.to_le_bytes()).unwrap();
+        t.cpu.set_x(1, (0x5a << 56) | (DATA + 8));
+        t.exec(&[0xf940_0020]); // ldr x0, [x1]
+        assert_eq!(t.cpu.x(0), 0x1122_3344_5566_7788);
+        // A branch to a tagged address clears the tag (bit 55 is 0).
+        t.cpu.set_x(2, (0x7f << 56) | (crate::vcpu::interp::testing::CODE + 8));
+        t.exec(&[0xd63f_0040, 0xd503_201f, 0xd503_201f]); // blr x2; nop; nop
+        assert_eq!(t.cpu.x(30), crate::vcpu::interp::testing::CODE + 4);
+    }
+
+    #[test]
     fn dc_zva_zeroes_a_block() {
         let mut t = TestCpu::new();
         t.cpu.phys.write_bytes(DATA + 64, &[0xaa; 128]).unwrap();
