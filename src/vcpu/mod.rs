@@ -12,7 +12,7 @@ pub mod interp;
 pub mod shim;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use exit::VcpuExit;
 
@@ -67,21 +67,50 @@ impl std::fmt::Display for VcpuError {
 }
 
 /// A request to stop a running vCPU at its next opportunity.
-#[derive(Clone, Default, Debug)]
-pub struct CancelToken(Arc<AtomicBool>);
+///
+/// A backend that cannot poll the request while guest code runs (hvf)
+/// installs a kick with [`CancelToken::set_kick`]; [`CancelToken::cancel`]
+/// raises the flag, then kicks.
+#[derive(Clone, Default)]
+pub struct CancelToken(Arc<CancelInner>);
+
+#[derive(Default)]
+struct CancelInner {
+    flag: AtomicBool,
+    kick: OnceLock<Box<dyn Fn() + Send + Sync>>,
+}
 
 impl CancelToken {
     /// Ask the vCPU to return [`VcpuExit::Cancelled`].
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::Release);
+        self.0.flag.store(true, Ordering::Release);
+        if let Some(kick) = self.0.kick.get() {
+            kick();
+        }
     }
     /// Whether cancellation was requested; clears the request.
     pub fn take(&self) -> bool {
-        self.0.swap(false, Ordering::AcqRel)
+        self.0.flag.swap(false, Ordering::AcqRel)
     }
     /// Whether cancellation is pending (does not clear it).
     pub fn pending(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.0.flag.load(Ordering::Relaxed)
+    }
+    /// Install the hook [`CancelToken::cancel`] calls to interrupt a running
+    /// vCPU. It runs on the cancelling thread (not async-signal-safe) and
+    /// may outlive the vCPU. Only the first hook is kept; returns whether
+    /// this one was installed.
+    pub fn set_kick(&self, kick: Box<dyn Fn() + Send + Sync>) -> bool {
+        self.0.kick.set(kick).is_ok()
+    }
+}
+
+impl std::fmt::Debug for CancelToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CancelToken")
+            .field("pending", &self.pending())
+            .field("kick", &self.0.kick.get().is_some())
+            .finish()
     }
 }
 
@@ -161,10 +190,19 @@ fn create_hvf(_phys: Arc<PhysMem>, _setup: &El1Setup) -> Result<Box<dyn Vcpu>, V
 pub fn hwcap(backend: Backend) -> u64 {
     match backend {
         Backend::Interp => interp::HWCAP,
-        // The hardware's features are read from the host by the hvf backend;
-        // until it runs, report the architectural baseline.
-        Backend::Hvf => crate::abi::auxv::HWCAP_FP | crate::abi::auxv::HWCAP_ASIMD,
+        Backend::Hvf => hvf_hwcap(),
     }
+}
+
+#[cfg(all(target_os = "macos", target_arch = "aarch64"))]
+fn hvf_hwcap() -> u64 {
+    hvf::host_hwcap()
+}
+
+#[cfg(not(all(target_os = "macos", target_arch = "aarch64")))]
+fn hvf_hwcap() -> u64 {
+    // No hvf on this host (create() refuses it): the architectural baseline.
+    crate::abi::auxv::HWCAP_FP | crate::abi::auxv::HWCAP_ASIMD
 }
 
 /// The backend `auto` resolves to on this host.
