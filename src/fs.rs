@@ -61,7 +61,11 @@ impl FsContext {
             None => PathBuf::from(guest_abs),
             Some(r) => {
                 let rel = guest_abs.trim_start_matches('/');
-                if rel.is_empty() { r.clone() } else { r.join(rel) }
+                if rel.is_empty() {
+                    r.clone()
+                } else {
+                    r.join(rel)
+                }
             }
         }
     }

@@ -21,7 +21,7 @@ enum BackendArg {
 
 /// Run an AArch64 Linux program as an ordinary host process.
 #[derive(Parser, Debug)]
-#[command(name = "elfuse", version, about, trailing_var_arg = true)]
+#[command(name = "elfuse", version, about)]
 struct Cli {
     /// Directory to use as the guest's root (`/`).
     #[arg(long, value_name = "DIR")]
@@ -47,12 +47,10 @@ struct Cli {
     /// The guest's initial working directory (a guest path).
     #[arg(long, value_name = "DIR")]
     workdir: Option<String>,
-    /// The program (a guest path; looked up in the guest PATH if it has no `/`).
-    #[arg(value_name = "PROGRAM")]
-    program: Option<String>,
-    /// Arguments for the program, passed untouched.
-    #[arg(value_name = "ARGS", allow_hyphen_values = true)]
-    args: Vec<String>,
+    /// The program (a guest path; looked up in the guest PATH if it has no
+    /// `/`), then its arguments, passed untouched.
+    #[arg(value_name = "PROGRAM [ARGS]", trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+    command: Vec<String>,
 }
 
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -64,7 +62,7 @@ fn fail(msg: impl std::fmt::Display, code: u8) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Some(program) = cli.program.clone() else {
+    let Some(program) = cli.command.first().cloned() else {
         return fail("missing PROGRAM (usage: elfuse [OPTIONS] PROGRAM [ARGS...]; try --help)", 2);
     };
     let backend = match cli.backend {
@@ -85,8 +83,11 @@ fn main() -> ExitCode {
     };
 
     // Environment: the host's (unless cleared), then --env overrides.
-    let mut env: Vec<(String, String)> =
-        if cli.clear_env { Vec::new() } else { std::env::vars_os().map(|(k, v)| (k.to_string_lossy().into(), v.to_string_lossy().into())).collect() };
+    let mut env: Vec<(String, String)> = if cli.clear_env {
+        Vec::new()
+    } else {
+        std::env::vars_os().map(|(k, v)| (k.to_string_lossy().into(), v.to_string_lossy().into())).collect()
+    };
     for kv in &cli.env {
         let Some((k, v)) = kv.split_once('=') else {
             return fail(format!("--env {kv}: expected K=V"), 2);
@@ -122,14 +123,9 @@ fn main() -> ExitCode {
             .unwrap_or(program)
     };
 
-    let mut argv: Vec<Vec<u8>> = vec![cli.program.clone().unwrap_or_default().into_bytes()];
-    argv.extend(cli.args.iter().map(|a| a.clone().into_bytes()));
-    let launch = Launch {
-        program,
-        argv,
-        envp: env.iter().map(|(k, v)| format!("{k}={v}").into_bytes()).collect(),
-        cwd,
-    };
+    let argv: Vec<Vec<u8>> = cli.command.iter().map(|a| a.clone().into_bytes()).collect();
+    let launch =
+        Launch { program, argv, envp: env.iter().map(|(k, v)| format!("{k}={v}").into_bytes()).collect(), cwd };
     let config = Config {
         sysroot,
         timeout: (cli.timeout > 0.0).then(|| Duration::from_secs_f64(cli.timeout)),

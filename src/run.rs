@@ -103,7 +103,8 @@ pub fn prepare(config: &Config, launch: &Launch) -> Result<(Process, Box<dyn Vcp
             std::io::Error::from_raw_os_error(libc::EISDIR),
         )));
     }
-    let elf = loader::load_elf(&mut mm, &file, &launch.program, Some(loader::elf::ET_DYN_BASE)).map_err(RunError::Load)?;
+    let elf =
+        loader::load_elf(&mut mm, &file, &launch.program, Some(loader::elf::ET_DYN_BASE)).map_err(RunError::Load)?;
     if let Some(interp) = &elf.interp {
         return Err(RunError::Load(LoadError::WrongArch(
             launch.program.clone(),
@@ -181,12 +182,7 @@ pub fn run(config: &Config, launch: &Launch) -> Result<Outcome, RunError> {
             other => {
                 let (sig, what) = fault_signal(&other);
                 if config.verbose || config.strace {
-                    eprintln!(
-                        "elfuse: {what} at pc={:#x}: {:?} -> {}",
-                        cpu.get(Reg::Pc),
-                        other,
-                        signal::name(sig)
-                    );
+                    eprintln!("elfuse: {what} at pc={:#x}: {:?} -> {}", cpu.get(Reg::Pc), other, signal::name(sig));
                 }
                 if config.strace {
                     eprintln!("--- {} ---\n+++ killed by {} +++", signal::name(sig), signal::name(sig));

@@ -56,8 +56,10 @@ fn malformed_elfs_are_clear_errors() {
     let mut bad = hello.clone();
     let phoff = u64::from_le_bytes(bad[32..40].try_into().unwrap()) as usize;
     let phnum = u16::from_le_bytes(bad[56..58].try_into().unwrap()) as usize;
-    let loads: Vec<usize> =
-        (0..phnum).map(|i| phoff + i * 56).filter(|&o| u32::from_le_bytes(bad[o..o + 4].try_into().unwrap()) == 1).collect();
+    let loads: Vec<usize> = (0..phnum)
+        .map(|i| phoff + i * 56)
+        .filter(|&o| u32::from_le_bytes(bad[o..o + 4].try_into().unwrap()) == 1)
+        .collect();
     assert!(loads.len() >= 2);
     let first_vaddr = u64::from_le_bytes(bad[loads[0] + 16..loads[0] + 24].try_into().unwrap());
     let second_off = u64::from_le_bytes(bad[loads[1] + 8..loads[1] + 16].try_into().unwrap());

@@ -5,12 +5,12 @@
 pub mod auxv;
 pub mod errno;
 pub mod fcntl;
+pub mod misc;
 pub mod mman;
 pub mod signal;
 pub mod stat;
 pub mod termios;
 pub mod time;
-pub mod misc;
 
 /// View a plain-data ABI struct as bytes for copying to the guest.
 ///

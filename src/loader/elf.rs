@@ -115,7 +115,8 @@ pub fn parse_headers(file: &File, path: &str) -> Result<(Header, Vec<ProgramHead
     if h.e_type != header::ET_EXEC && h.e_type != header::ET_DYN {
         return Err(LoadError::WrongArch(path.to_string(), format!("type {}", header::et_to_str(h.e_type))));
     }
-    if usize::from(h.e_phentsize) != program_header::program_header64::SIZEOF_PHDR || h.e_phnum == 0 || h.e_phnum > 1024 {
+    if usize::from(h.e_phentsize) != program_header::program_header64::SIZEOF_PHDR || h.e_phnum == 0 || h.e_phnum > 1024
+    {
         return Err(LoadError::BadSegments(path.to_string(), "bad program header table"));
     }
     let phlen = usize::from(h.e_phnum) * program_header::program_header64::SIZEOF_PHDR;
@@ -156,7 +157,12 @@ pub fn parse_headers(file: &File, path: &str) -> Result<(Header, Vec<ProgramHead
 
 /// Load `file` into `space`. `dyn_base`: where an ET_DYN image goes
 /// (`None` = pick a free range, as for an interpreter).
-pub fn load_elf(space: &mut AddressSpace, file: &File, path: &str, dyn_base: Option<u64>) -> Result<LoadedElf, LoadError> {
+pub fn load_elf(
+    space: &mut AddressSpace,
+    file: &File,
+    path: &str,
+    dyn_base: Option<u64>,
+) -> Result<LoadedElf, LoadError> {
     let (h, phdrs) = parse_headers(file, path)?;
     let meta = file.metadata().map_err(|e| LoadError::Io(path.to_string(), e))?;
     let size = meta.len();
@@ -171,7 +177,8 @@ pub fn load_elf(space: &mut AddressSpace, file: &File, path: &str, dyn_base: Opt
             Some(b) => b,
             None => {
                 // Reserve a span (over-allocated for alignment), then release it.
-                let r = space.mmap(Placement::Hint(0), span + align, Perm::NONE, false, None, None).map_err(|_| nomem())?;
+                let r =
+                    space.mmap(Placement::Hint(0), span + align, Perm::NONE, false, None, None).map_err(|_| nomem())?;
                 space.munmap(r, span + align).map_err(|_| nomem())?;
                 r.next_multiple_of(align)
             }
@@ -194,7 +201,8 @@ pub fn load_elf(space: &mut AddressSpace, file: &File, path: &str, dyn_base: Opt
         if p.p_filesz > 0 {
             let off = p.p_offset & !(PAGE_SIZE - 1);
             let len = page_up(file_end).ok_or_else(nomem)? - start;
-            let backing = Some(FileMap { fd, offset: off, size, path: path.to_string(), dev_ino: (meta.dev(), meta.ino()) });
+            let backing =
+                Some(FileMap { fd, offset: off, size, path: path.to_string(), dev_ino: (meta.dev(), meta.ino()) });
             space.mmap(Placement::Fixed(start), len, perm, false, backing, None).map_err(|_| nomem())?;
             // Zero the tail of the last file page past p_filesz (.bss start).
             let tail_end = page_up(file_end).ok_or_else(nomem)?;
@@ -204,7 +212,9 @@ pub fn load_elf(space: &mut AddressSpace, file: &File, path: &str, dyn_base: Opt
             }
             let anon_start = tail_end;
             if mem_end > anon_start {
-                space.mmap(Placement::Fixed(anon_start), mem_end - anon_start, perm, false, None, None).map_err(|_| nomem())?;
+                space
+                    .mmap(Placement::Fixed(anon_start), mem_end - anon_start, perm, false, None, None)
+                    .map_err(|_| nomem())?;
             }
         } else if mem_end > start {
             space.mmap(Placement::Fixed(start), mem_end - start, perm, false, None, None).map_err(|_| nomem())?;
@@ -231,8 +241,10 @@ pub fn load_elf(space: &mut AddressSpace, file: &File, path: &str, dyn_base: Opt
         Some(_) => return Err(LoadError::BadSegments(path.to_string(), "bad PT_INTERP")),
         None => None,
     };
-    let exec_stack =
-        phdrs.iter().find(|p| p.p_type == program_header::PT_GNU_STACK).is_some_and(|p| p.p_flags & program_header::PF_X != 0);
+    let exec_stack = phdrs
+        .iter()
+        .find(|p| p.p_type == program_header::PT_GNU_STACK)
+        .is_some_and(|p| p.p_flags & program_header::PF_X != 0);
     Ok(LoadedElf {
         entry: h.e_entry + bias,
         bias,

@@ -146,9 +146,7 @@ pub fn walk(phys: &PhysMem, root: u64, va: u64) -> Result<Translation, WalkFault
     for level in 0u8..=3 {
         let shift = 39 - 9 * u32::from(level);
         let idx = (va >> shift) & 511;
-        let desc = phys
-            .read_u64(table + idx * 8)
-            .ok_or(WalkFault { level, address_size: true })?;
+        let desc = phys.read_u64(table + idx * 8).ok_or(WalkFault { level, address_size: true })?;
         if desc & DESC_VALID == 0 {
             return Err(WalkFault { level, address_size: false });
         }
@@ -221,8 +219,7 @@ impl PageTables {
     pub fn map_kernel_page(&mut self, phys: &PhysMem, va: u64, pa: u64) -> Result<(), PtError> {
         let attrs = DESC_AF | DESC_SH_INNER | DESC_AP_RO | DESC_UXN;
         let slot = self.leaf_slot(phys, self.ttbr1, va, 3)?;
-        phys.write_u64(slot, (pa & DESC_OA_MASK) | attrs | DESC_VALID | DESC_TABLE)
-            .ok_or(PtError::OutOfRange)
+        phys.write_u64(slot, (pa & DESC_OA_MASK) | attrs | DESC_VALID | DESC_TABLE).ok_or(PtError::OutOfRange)
     }
 
     /// Set the EL0 permission of `[va, va+len)` (page aligned): map it to its

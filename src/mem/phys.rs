@@ -36,9 +36,8 @@ unsafe impl Sync for PhysMem {}
 impl PhysMem {
     /// Reserve `size` bytes of zeroed guest-physical memory.
     pub fn new(size: u64) -> Result<Self, PhysError> {
-        let len = usize::try_from(size).map_err(|_| {
-            PhysError::Reserve(std::io::Error::from_raw_os_error(libc::ENOMEM))
-        })?;
+        let len =
+            usize::try_from(size).map_err(|_| PhysError::Reserve(std::io::Error::from_raw_os_error(libc::ENOMEM)))?;
         // SAFETY: anonymous private mapping with a null hint; no existing
         // memory is affected. The result is checked against MAP_FAILED.
         let p = unsafe {
@@ -116,23 +115,22 @@ impl PhysMem {
         Some(())
     }
 
-    /// Zero `[pa, pa+len)`, returning whole host pages to the host.
+    /// Zero `[pa, pa+len)`, returning whole host pages to the host
+    /// (fresh anonymous pages: zero on every host, unlike MADV_DONTNEED,
+    /// which zeroes only on Linux).
     pub fn zero(&self, pa: u64, len: u64) -> Option<()> {
         let p = self.host_ptr(pa, len)?;
         let hp = host_page_size();
         let start = pa.next_multiple_of(hp);
         let end = (pa + len) & !(hp - 1);
         if end > start {
-            // Partial head/tail are zeroed by hand; whole pages are dropped.
-            // SAFETY: all ranges below are inside [pa, pa+len), checked above.
+            // SAFETY: the head and tail ranges are inside [pa, pa+len),
+            // bounds-checked by host_ptr above.
             unsafe {
                 std::ptr::write_bytes(p, 0, (start - pa) as usize);
-                let mid = self.base.as_ptr().add(start as usize);
-                if libc::madvise(mid.cast(), (end - start) as usize, libc::MADV_DONTNEED) != 0 {
-                    std::ptr::write_bytes(mid, 0, (end - start) as usize);
-                }
                 std::ptr::write_bytes(self.base.as_ptr().add(end as usize), 0, (pa + len - end) as usize);
             }
+            self.discard(start, end - start)?;
         } else {
             // SAFETY: range checked above.
             unsafe { std::ptr::write_bytes(p, 0, len as usize) };
@@ -152,7 +150,11 @@ impl Drop for PhysMem {
 pub fn host_page_size() -> u64 {
     // SAFETY: sysconf has no memory-safety preconditions.
     let v = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if v > 0 { v as u64 } else { 4096 }
+    if v > 0 {
+        v as u64
+    } else {
+        4096
+    }
 }
 
 impl PhysMem {

@@ -149,7 +149,8 @@ impl AddressSpace {
     /// Remove `[start, end)` from the region list, splitting as needed.
     /// Returns the removed pieces.
     fn carve(&mut self, start: u64, end: u64) -> Vec<Region> {
-        let keys: Vec<u64> = self.regions.range(..end).rev().take_while(|(_, r)| r.end > start).map(|(k, _)| *k).collect();
+        let keys: Vec<u64> =
+            self.regions.range(..end).rev().take_while(|(_, r)| r.end > start).map(|(k, _)| *k).collect();
         let mut removed = Vec::new();
         for k in keys {
             let Some(r) = self.regions.remove(&k) else { continue };
@@ -404,7 +405,11 @@ impl AddressSpace {
     fn user_pa(&self, va: u64, write: bool) -> Result<u64, Errno> {
         let t = pagetable::walk(&self.phys, self.pt.ttbr0(), va).map_err(|_| Errno::EFAULT)?;
         let ok = if write { t.el0_write() } else { t.el0_read() };
-        if ok { Ok(t.pa) } else { Err(Errno::EFAULT) }
+        if ok {
+            Ok(t.pa)
+        } else {
+            Err(Errno::EFAULT)
+        }
     }
 
     /// Whether EL0 could read (or write) every byte of `[va, va+len)`.
@@ -549,10 +554,7 @@ mod tests {
         s.mmap(Placement::Fixed(a), PAGE_SIZE, Perm::RW, false, None, None).unwrap();
         s.read(a, &mut b).unwrap();
         assert_eq!(b, [0; 5]);
-        assert_eq!(
-            s.mmap(Placement::FixedNoReplace(a), PAGE_SIZE, Perm::RW, false, None, None),
-            Err(Errno::EEXIST)
-        );
+        assert_eq!(s.mmap(Placement::FixedNoReplace(a), PAGE_SIZE, Perm::RW, false, None, None), Err(Errno::EEXIST));
     }
 
     #[test]

@@ -16,7 +16,11 @@ fn self_rest<'a>(p: &Process, path: &'a str) -> Option<&'a str> {
     let rest = path.strip_prefix("/proc/")?;
     let (who, tail) = rest.split_once('/').unwrap_or((rest, ""));
     let pid = p.pid().to_string();
-    if who == "self" || who == "thread-self" || who == pid { Some(tail) } else { None }
+    if who == "self" || who == "thread-self" || who == pid {
+        Some(tail)
+    } else {
+        None
+    }
 }
 
 /// readlink on a synthetic path: `Some(result)` if elfuse answers it.
@@ -30,7 +34,9 @@ pub fn readlink(p: &Process, path: &str) -> Option<Result<Vec<u8>, Errno>> {
             let n = t.strip_prefix("fd/")?;
             let fd: i64 = n.parse().ok()?;
             Some(match p.fds.get(fd) {
-                Ok(e) => Ok(e.path.clone().map_or_else(|| format!("anon_inode:[{fd}]").into_bytes(), String::into_bytes)),
+                Ok(e) => {
+                    Ok(e.path.clone().map_or_else(|| format!("anon_inode:[{fd}]").into_bytes(), String::into_bytes))
+                }
                 Err(_) => Err(Errno::ENOENT),
             })
         }

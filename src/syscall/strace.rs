@@ -92,7 +92,11 @@ fn flags(v: u64, names: &[(u64, &str)], zero: &str) -> String {
     if rest != 0 {
         parts.push(format!("{rest:#x}"));
     }
-    if parts.is_empty() { zero.to_string() } else { parts.join("|") }
+    if parts.is_empty() {
+        zero.to_string()
+    } else {
+        parts.join("|")
+    }
 }
 
 fn open_flags(v: u32) -> String {
@@ -104,11 +108,19 @@ fn open_flags(v: u32) -> String {
     };
     let names: Vec<(u64, &str)> = fcntl::OPEN_FLAG_NAMES.iter().map(|&(b, n)| (u64::from(b), n)).collect();
     let rest = flags(u64::from(v & !fcntl::O_ACCMODE), &names, "");
-    if rest.is_empty() { acc.to_string() } else { format!("{acc}|{rest}") }
+    if rest.is_empty() {
+        acc.to_string()
+    } else {
+        format!("{acc}|{rest}")
+    }
 }
 
 fn ptr(v: u64) -> String {
-    if v == 0 { "NULL".into() } else { format!("{v:#x}") }
+    if v == 0 {
+        "NULL".into()
+    } else {
+        format!("{v:#x}")
+    }
 }
 
 fn fmt_arg(p: &Process, a: Arg, args: &Args, i: usize, ret: Option<i64>) -> String {
@@ -120,7 +132,11 @@ fn fmt_arg(p: &Process, a: Arg, args: &Args, i: usize, ret: Option<i64>) -> Stri
         Arg::Ptr => ptr(v),
         Arg::Fd => args.int(i).to_string(),
         Arg::DirFd => {
-            if args.int(i) == i64::from(fcntl::AT_FDCWD) { "AT_FDCWD".into() } else { args.int(i).to_string() }
+            if args.int(i) == i64::from(fcntl::AT_FDCWD) {
+                "AT_FDCWD".into()
+            } else {
+                args.int(i).to_string()
+            }
         }
         Arg::Path => match p.mm.read_cstr(v, 4096) {
             Ok(s) => quote(&s, false),
@@ -176,7 +192,11 @@ fn fmt_arg(p: &Process, a: Arg, args: &Args, i: usize, ret: Option<i64>) -> Stri
         }
         Arg::Signal => {
             let s = args.int(i) as i32;
-            if (1..32).contains(&s) { crate::abi::signal::name(s).into() } else { s.to_string() }
+            if (1..32).contains(&s) {
+                crate::abi::signal::name(s).into()
+            } else {
+                s.to_string()
+            }
         }
         Arg::Prot => flags(
             v,
@@ -204,7 +224,11 @@ fn fmt_arg(p: &Process, a: Arg, args: &Args, i: usize, ret: Option<i64>) -> Stri
                 ],
                 "",
             );
-            if rest.is_empty() { ty.to_string() } else { format!("{ty}|{rest}") }
+            if rest.is_empty() {
+                ty.to_string()
+            } else {
+                format!("{ty}|{rest}")
+            }
         }
     }
 }

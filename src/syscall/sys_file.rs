@@ -18,11 +18,19 @@ use crate::process::Process;
 const MAX_RW: u64 = 0x7fff_f000;
 
 fn host_ret(r: isize) -> SysResult {
-    if r < 0 { Err(Errno::last_host()) } else { Ok(r as u64) }
+    if r < 0 {
+        Err(Errno::last_host())
+    } else {
+        Ok(r as u64)
+    }
 }
 
 fn host_ret_i(r: i32) -> SysResult {
-    if r < 0 { Err(Errno::last_host()) } else { Ok(r as u64) }
+    if r < 0 {
+        Err(Errno::last_host())
+    } else {
+        Ok(r as u64)
+    }
 }
 
 /// Resolve a `(dirfd, path)` pair to something the host can use: either an
@@ -129,7 +137,8 @@ pub fn openat(p: &mut Process, a: &Args) -> SysResult {
         return Err(Errno::EOPNOTSUPP);
     }
     let path = p.mm.read_cstr(path_ptr, crate::fs::PATH_MAX - 1)?;
-    let guest_abs = if path.starts_with(b"/") || dirfd == i64::from(AT_FDCWD) { Some(p.fs.absolute(&path)) } else { None };
+    let guest_abs =
+        if path.starts_with(b"/") || dirfd == i64::from(AT_FDCWD) { Some(p.fs.absolute(&path)) } else { None };
     if let Some(g) = &guest_abs {
         if let Some(r) = crate::procfs::open(p, g) {
             let host = r?;
@@ -286,7 +295,11 @@ pub fn lseek(p: &mut Process, a: &Args) -> SysResult {
     };
     // SAFETY: lseek has no memory effects.
     let r = unsafe { libc::lseek(h, a.u(1) as i64 as libc::off_t, whence) };
-    if r < 0 { Err(Errno::last_host()) } else { Ok(r as u64) }
+    if r < 0 {
+        Err(Errno::last_host())
+    } else {
+        Ok(r as u64)
+    }
 }
 
 fn host_fstat(h: i32) -> Result<stat::Stat, Errno> {
@@ -409,13 +422,19 @@ pub fn ioctl(p: &mut Process, a: &Args) -> SysResult {
             if unsafe { libc::ioctl(h, libc::TIOCGWINSZ, &mut ws) } < 0 {
                 return Err(Errno::last_host());
             }
-            let l = termios::Winsize { ws_row: ws.ws_row, ws_col: ws.ws_col, ws_xpixel: ws.ws_xpixel, ws_ypixel: ws.ws_ypixel };
+            let l = termios::Winsize {
+                ws_row: ws.ws_row,
+                ws_col: ws.ws_col,
+                ws_xpixel: ws.ws_xpixel,
+                ws_ypixel: ws.ws_ypixel,
+            };
             p.mm.write_obj(arg, &l)?;
             Ok(0)
         }
         termios::TIOCSWINSZ => {
             let l: termios::Winsize = p.mm.read_obj(arg)?;
-            let ws = libc::winsize { ws_row: l.ws_row, ws_col: l.ws_col, ws_xpixel: l.ws_xpixel, ws_ypixel: l.ws_ypixel };
+            let ws =
+                libc::winsize { ws_row: l.ws_row, ws_col: l.ws_col, ws_xpixel: l.ws_xpixel, ws_ypixel: l.ws_ypixel };
             // SAFETY: TIOCSWINSZ reads a winsize from `ws`.
             host_ret_i(unsafe { libc::ioctl(h, libc::TIOCSWINSZ, &ws) }).map(|_| 0)
         }
@@ -518,7 +537,11 @@ pub fn fcntl(p: &mut Process, a: &Args) -> SysResult {
             let h = p.fds.host(fd)?;
             // SAFETY: F_GETFL has no memory effects.
             let r = unsafe { libc::fcntl(h, libc::F_GETFL) };
-            if r < 0 { Err(Errno::last_host()) } else { Ok(u64::from(status_flags_from_host(r))) }
+            if r < 0 {
+                Err(Errno::last_host())
+            } else {
+                Ok(u64::from(status_flags_from_host(r)))
+            }
         }
         fc::F_SETFL => {
             let h = p.fds.host(fd)?;

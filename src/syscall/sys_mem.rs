@@ -165,7 +165,9 @@ pub fn madvise(p: &mut Process, a: &Args) -> SysResult {
             let pieces: Vec<(u64, u64)> = p
                 .mm
                 .regions()
-                .filter(|r| r.end > addr && r.start < addr + len && !r.shared && r.backing == crate::mem::space::Backing::Anon)
+                .filter(|r| {
+                    r.end > addr && r.start < addr + len && !r.shared && r.backing == crate::mem::space::Backing::Anon
+                })
                 .map(|r| (r.start.max(addr), r.end.min(addr + len)))
                 .collect();
             for (s, e) in pieces {

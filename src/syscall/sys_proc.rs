@@ -109,14 +109,22 @@ pub fn getgroups(p: &mut Process, a: &Args) -> SysResult {
 pub fn getpgid(_p: &mut Process, a: &Args) -> SysResult {
     // SAFETY: no memory effects.
     let r = unsafe { libc::getpgid(a.int(0) as libc::pid_t) };
-    if r < 0 { Err(Errno::last_host()) } else { Ok(r as u64) }
+    if r < 0 {
+        Err(Errno::last_host())
+    } else {
+        Ok(r as u64)
+    }
 }
 
 /// getsid(2).
 pub fn getsid(_p: &mut Process, a: &Args) -> SysResult {
     // SAFETY: no memory effects.
     let r = unsafe { libc::getsid(a.int(0) as libc::pid_t) };
-    if r < 0 { Err(Errno::last_host()) } else { Ok(r as u64) }
+    if r < 0 {
+        Err(Errno::last_host())
+    } else {
+        Ok(r as u64)
+    }
 }
 
 /// setpgid(2) on the calling process.
@@ -130,7 +138,11 @@ pub fn setpgid(p: &mut Process, a: &Args) -> SysResult {
     }
     // SAFETY: no memory effects.
     let r = unsafe { libc::setpgid(0, pgid as libc::pid_t) };
-    if r < 0 { Err(Errno::last_host()) } else { Ok(0) }
+    if r < 0 {
+        Err(Errno::last_host())
+    } else {
+        Ok(0)
+    }
 }
 
 /// set_tid_address(2): records the pointer, returns the tid.

@@ -96,7 +96,14 @@ pub fn sigaltstack(p: &mut Process, a: &Args) -> SysResult {
 fn default_terminates(s: i32) -> bool {
     !matches!(
         s,
-        sig::SIGCHLD | sig::SIGCONT | sig::SIGURG | sig::SIGWINCH | sig::SIGSTOP | sig::SIGTSTP | sig::SIGTTIN | sig::SIGTTOU
+        sig::SIGCHLD
+            | sig::SIGCONT
+            | sig::SIGURG
+            | sig::SIGWINCH
+            | sig::SIGSTOP
+            | sig::SIGTSTP
+            | sig::SIGTTIN
+            | sig::SIGTTOU
     )
 }
 

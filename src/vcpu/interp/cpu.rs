@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use super::decode::DecodeCache;
-use super::exception::{ExecResult, Exception, FaultKind};
+use super::exception::{Exception, ExecResult, FaultKind};
 use super::mmu::{Access, MmuFault, MmuRegs, Tlb};
 use crate::mem::phys::PhysMem;
 
@@ -134,7 +134,11 @@ impl Cpu {
     /// Xn, with n = 31 reading as XZR (zero).
     #[inline(always)]
     pub fn x(&self, n: u32) -> u64 {
-        if n == 31 { 0 } else { self.xregs[n as usize] }
+        if n == 31 {
+            0
+        } else {
+            self.xregs[n as usize]
+        }
     }
     /// Write Xn; n = 31 (XZR) discards.
     #[inline(always)]
@@ -156,22 +160,38 @@ impl Cpu {
     /// Xn, with n = 31 reading as the current SP.
     #[inline(always)]
     pub fn xsp(&self, n: u32) -> u64 {
-        if n == 31 { self.sp() } else { self.xregs[n as usize] }
+        if n == 31 {
+            self.sp()
+        } else {
+            self.xregs[n as usize]
+        }
     }
     /// Write Xn, with n = 31 writing the current SP.
     #[inline(always)]
     pub fn set_xsp(&mut self, n: u32, v: u64) {
-        if n == 31 { self.set_sp(v) } else { self.xregs[n as usize] = v }
+        if n == 31 {
+            self.set_sp(v)
+        } else {
+            self.xregs[n as usize] = v
+        }
     }
     /// The current stack pointer (SP_EL0 at EL0, SP_EL1 at EL1).
     #[inline(always)]
     pub fn sp(&self) -> u64 {
-        if self.el == 0 { self.sp_el0 } else { self.sp_el1 }
+        if self.el == 0 {
+            self.sp_el0
+        } else {
+            self.sp_el1
+        }
     }
     /// Write the current stack pointer.
     #[inline(always)]
     pub fn set_sp(&mut self, v: u64) {
-        if self.el == 0 { self.sp_el0 = v } else { self.sp_el1 = v }
+        if self.el == 0 {
+            self.sp_el0 = v
+        } else {
+            self.sp_el1 = v
+        }
     }
 
     // ---- flags ----------------------------------------------------------
@@ -196,7 +216,11 @@ impl Cpu {
             6 => n == v && !z,
             _ => true,
         };
-        if cond & 1 == 1 && cond != 0xf { !r } else { r }
+        if cond & 1 == 1 && cond != 0xf {
+            !r
+        } else {
+            r
+        }
     }
 
     // ---- SIMD&FP registers ----------------------------------------------
@@ -234,7 +258,11 @@ impl Cpu {
     /// top-byte-ignore, the tag is replaced by the sign extension of bit 55.
     #[inline]
     pub fn branch_addr(&self, target: u64) -> u64 {
-        if self.tbi0(target) { target & 0x00ff_ffff_ffff_ffff } else { target }
+        if self.tbi0(target) {
+            target & 0x00ff_ffff_ffff_ffff
+        } else {
+            target
+        }
     }
 
     /// Translate `va` for `acc`, returning its physical address.

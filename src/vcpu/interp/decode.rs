@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use fnv::FnvHashMap;
 
 use super::cpu::Cpu;
-use super::exception::{ExecResult, Exception};
+use super::exception::{Exception, ExecResult};
 use crate::mem::phys::PhysMem;
 
 /// An instruction handler: executes `insn` on the CPU.

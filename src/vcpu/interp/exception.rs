@@ -72,10 +72,9 @@ impl Exception {
             Exception::Svc(i) => (ec::SVC64, u64::from(i)),
             Exception::Hvc(i) => (ec::HVC64, u64::from(i)),
             Exception::Brk(i) => (ec::BRK64, u64::from(i)),
-            Exception::DataAbort { write, kind, .. } => (
-                if from_el0 { ec::DABT_LOWER } else { ec::DABT_CUR },
-                (u64::from(write) << 6) | u64::from(kind.fsc()),
-            ),
+            Exception::DataAbort { write, kind, .. } => {
+                (if from_el0 { ec::DABT_LOWER } else { ec::DABT_CUR }, (u64::from(write) << 6) | u64::from(kind.fsc()))
+            }
             Exception::InstructionAbort { kind, .. } => {
                 (if from_el0 { ec::IABT_LOWER } else { ec::IABT_CUR }, u64::from(kind.fsc()))
             }

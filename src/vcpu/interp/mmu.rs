@@ -28,7 +28,11 @@ impl Access {
             Access::Write => P_W,
             Access::Exec => P_X,
         };
-        if el == 0 { b } else { b << 3 }
+        if el == 0 {
+            b
+        } else {
+            b << 3
+        }
     }
 }
 
@@ -105,7 +109,11 @@ impl Tlb {
         let upper = va >> 63 != 0;
         let root = if upper { regs.ttbr1 } else { regs.ttbr0 } & pagetable::DESC_OA_MASK;
         let t = pagetable::walk(phys, root, va).map_err(|f| {
-            if f.address_size { MmuFault::AddressSize(f.level) } else { MmuFault::Translation(f.level) }
+            if f.address_size {
+                MmuFault::AddressSize(f.level)
+            } else {
+                MmuFault::Translation(f.level)
+            }
         })?;
         let perm = perm_bits(&t);
         let level = match t.size {

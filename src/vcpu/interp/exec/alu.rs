@@ -10,13 +10,21 @@ use crate::vcpu::interp::cpu::{C_BIT, N_BIT, V_BIT, Z_BIT};
 /// Mask of the low `datasize` bits (`datasize` is 32 or 64).
 #[inline(always)]
 pub const fn size_mask(sf64: bool) -> u64 {
-    if sf64 { u64::MAX } else { 0xffff_ffff }
+    if sf64 {
+        u64::MAX
+    } else {
+        0xffff_ffff
+    }
 }
 
 /// Ones(n) for 0 <= n <= 64.
 #[inline(always)]
 pub const fn ones(n: u32) -> u64 {
-    if n >= 64 { u64::MAX } else { (1u64 << n) - 1 }
+    if n >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << n) - 1
+    }
 }
 
 /// `AddWithCarry` on 64 bits: result and NZCV.
@@ -97,7 +105,11 @@ pub fn replicate(elem: u64, esize: u32) -> u64 {
 pub fn ror_esize(v: u64, r: u32, esize: u32) -> u64 {
     let m = ones(esize);
     let v = v & m;
-    if r == 0 { v } else { ((v >> r) | (v << (esize - r))) & m }
+    if r == 0 {
+        v
+    } else {
+        ((v >> r) | (v << (esize - r))) & m
+    }
 }
 
 /// ARM ARM `DecodeBitMasks(immN, imms, immr, immediate, M)`: `(wmask,

@@ -7,8 +7,8 @@
 
 use super::alu::{add_with_carry, logic_flags, logical_imm, ones, size_mask};
 use crate::vcpu::interp::cpu::Cpu;
-use crate::vcpu::interp::decode::{bit, bits, insn, rd, rn, rm, sext, Insn};
-use crate::vcpu::interp::exception::{ExecResult, Exception};
+use crate::vcpu::interp::decode::{bit, bits, insn, rd, rm, rn, sext, Insn};
+use crate::vcpu::interp::exception::{Exception, ExecResult};
 
 /// Encodings of this class.
 pub const TABLE: &[Insn] = &[
@@ -190,10 +190,10 @@ mod tests {
     fn adr_adrp() {
         let mut t = TestCpu::new();
         t.exec(&[
-            0x1000_0080, // adr x0, .+0x10
-            0x9000_0001, // adrp x1, .
+            0x1000_0080,                              // adr x0, .+0x10
+            0x9000_0001,                              // adrp x1, .
             0x1000_0002 | (0x7ffff << 5) | (3 << 29), // adr x2, .-1
-            0xf000_0003 | (0x7ffff << 5), // adrp x3, .-0x1000 (immhi all ones, immlo 11)
+            0xf000_0003 | (0x7ffff << 5),             // adrp x3, .-0x1000 (immhi all ones, immlo 11)
         ]);
         assert_eq!(t.cpu.x(0), CODE + 0x10);
         assert_eq!(t.cpu.x(1), CODE);
@@ -285,28 +285,28 @@ mod tests {
     fn bitfield_aliases() {
         let v = 0x8123_4567_89ab_cdefu64;
         let cases: &[(u32, u64, u64)] = &[
-            (0x9343_fc20, 0, 0xf024_68ac_f135_79bd),      // asr x0, x1, #3
-            (0x131f_7c20, 0, 0xffff_ffff),                // asr w0, w1, #31
-            (0xd37c_ec20, 0, 0x1234_5678_9abc_def0),      // lsl x0, x1, #4
-            (0x5301_0020, 0, 0x8000_0000),                // lsl w0, w1, #31
-            (0xd37f_fc20, 0, 1),                          // lsr x0, x1, #63
-            (0x5301_7c20, 0, 0x44d5_e6f7),                // lsr w0, w1, #1
-            (0x9340_1c20, 0, 0xffff_ffff_ffff_ffef),      // sxtb x0, w1
-            (0x1300_3c20, 0, 0xffff_cdef),                // sxth w0, w1
-            (0x9340_7c20, 0, 0xffff_ffff_89ab_cdef),      // sxtw x0, w1
-            (0x5300_1c20, 0, 0xef),                       // uxtb w0, w1
-            (0x5300_3c20, 0, 0xcdef),                     // uxth w0, w1
-            (0xb378_0c20, u64::MAX, 0xffff_ffff_ffff_ffff), // bfi x0, x1, #8, #4
-            (0xb378_0c20, 0, 0xf00),                      // bfi x0, x1, #8, #4
+            (0x9343_fc20, 0, 0xf024_68ac_f135_79bd),           // asr x0, x1, #3
+            (0x131f_7c20, 0, 0xffff_ffff),                     // asr w0, w1, #31
+            (0xd37c_ec20, 0, 0x1234_5678_9abc_def0),           // lsl x0, x1, #4
+            (0x5301_0020, 0, 0x8000_0000),                     // lsl w0, w1, #31
+            (0xd37f_fc20, 0, 1),                               // lsr x0, x1, #63
+            (0x5301_7c20, 0, 0x44d5_e6f7),                     // lsr w0, w1, #1
+            (0x9340_1c20, 0, 0xffff_ffff_ffff_ffef),           // sxtb x0, w1
+            (0x1300_3c20, 0, 0xffff_cdef),                     // sxth w0, w1
+            (0x9340_7c20, 0, 0xffff_ffff_89ab_cdef),           // sxtw x0, w1
+            (0x5300_1c20, 0, 0xef),                            // uxtb w0, w1
+            (0x5300_3c20, 0, 0xcdef),                          // uxth w0, w1
+            (0xb378_0c20, u64::MAX, 0xffff_ffff_ffff_ffff),    // bfi x0, x1, #8, #4
+            (0xb378_0c20, 0, 0xf00),                           // bfi x0, x1, #8, #4
             (0x3304_0c20, 0xffff_ffff_0000_0000, 0xf000_0000), // bfi w0, w1, #28, #4
-            (0xb37c_fc20, u64::MAX, 0xffff_ffff_ffff_fff8), // bfxil x0, x1, #60, #4
-            (0x3308_5c20, 0x1111_1111, 0x1111_abcd),      // bfxil w0, w1, #8, #16
-            (0x937c_1c20, 0, 0xffff_ffff_ffff_fef0),      // sbfiz x0, x1, #4, #8
-            (0x9344_2c20, 0, 0xffff_ffff_ffff_ffde),      // sbfx x0, x1, #4, #8
-            (0x531c_1c20, 0, 0xef0),                      // ubfiz w0, w1, #4, #8
-            (0xd37c_fc20, 0, 8),                          // ubfx x0, x1, #60, #4 (lsr)
-            (0x1300_7c20, u64::MAX, 0x89ab_cdef),         // asr w0, w1, #0
-            (0xb37c_1fe0, u64::MAX, 0xffff_ffff_ffff_f00f), // bfc x0, #4, #8
+            (0xb37c_fc20, u64::MAX, 0xffff_ffff_ffff_fff8),    // bfxil x0, x1, #60, #4
+            (0x3308_5c20, 0x1111_1111, 0x1111_abcd),           // bfxil w0, w1, #8, #16
+            (0x937c_1c20, 0, 0xffff_ffff_ffff_fef0),           // sbfiz x0, x1, #4, #8
+            (0x9344_2c20, 0, 0xffff_ffff_ffff_ffde),           // sbfx x0, x1, #4, #8
+            (0x531c_1c20, 0, 0xef0),                           // ubfiz w0, w1, #4, #8
+            (0xd37c_fc20, 0, 8),                               // ubfx x0, x1, #60, #4 (lsr)
+            (0x1300_7c20, u64::MAX, 0x89ab_cdef),              // asr w0, w1, #0
+            (0xb37c_1fe0, u64::MAX, 0xffff_ffff_ffff_f00f),    // bfc x0, #4, #8
         ];
         for &(w, d0, want) in cases {
             let t = run1(w, &[(0, d0), (1, v)]);

@@ -10,7 +10,7 @@
 use super::alu::{add_with_carry, extend_reg, logic_flags, shift_reg, size_mask};
 use crate::vcpu::interp::cpu::{Cpu, C_BIT, N_BIT, V_BIT, Z_BIT};
 use crate::vcpu::interp::decode::{bit, bits, insn, ra, rd, rm, rn, Insn};
-use crate::vcpu::interp::exception::{ExecResult, Exception};
+use crate::vcpu::interp::exception::{Exception, ExecResult};
 
 /// Encodings of this class.
 pub const TABLE: &[Insn] = &[
@@ -327,11 +327,7 @@ fn madd(c: &mut Cpu, i: u32) -> ExecResult {
 /// product of extended 32-bit operands).
 fn maddl<const SIGNED: bool>(c: &mut Cpu, i: u32) -> ExecResult {
     let (n, m) = (c.w(rn(i)), c.w(rm(i)));
-    let p = if SIGNED {
-        (i64::from(n as i32) * i64::from(m as i32)) as u64
-    } else {
-        u64::from(n) * u64::from(m)
-    };
+    let p = if SIGNED { (i64::from(n as i32) * i64::from(m as i32)) as u64 } else { u64::from(n) * u64::from(m) };
     let a = c.x(ra(i));
     let r = if bit(i, 15) { a.wrapping_sub(p) } else { a.wrapping_add(p) };
     c.set_x(rd(i), r);
@@ -387,7 +383,7 @@ mod tests {
         assert_eq!(x0(0xca22_0020, a, b), !(a ^ b)); // eon x0, x1, x2
         assert_eq!(x0(0xaa02_03e0, a, b), b); // mov x0, x2
         assert_eq!(x0(0x2a22_03e0, a, b), 0xfffe); // mvn w0, w2
-        // ands w0, w1, w2: Z, clears C and V
+                                                   // ands w0, w1, w2: Z, clears C and V
         let t = run3(0x6a02_0020, 0xffff_ffff_0000_0000, 0xffff_ffff_ffff_ffff, 0, C_BIT | V_BIT);
         assert_eq!((t.cpu.x(0), t.cpu.nzcv), (0, Z_BIT));
         // bics x0, x1, x2, lsl #63: N
@@ -406,7 +402,7 @@ mod tests {
         assert_eq!(x0(0x0b82_7c20, 5, 0x8000_0000), 4); // add w0, w1, w2, asr #31
         assert_eq!(x0(0xcb42_0420, 0, 3), u64::MAX); // sub x0, x1, x2, lsr #1
         assert_eq!(x0(0xcb02_03e0, 0, 5), 5u64.wrapping_neg()); // neg x0, x2
-        // adds x0, x1, x2: carry out
+                                                                // adds x0, x1, x2: carry out
         let t = run3(0xab02_0020, u64::MAX, 2, 0, 0);
         assert_eq!((t.cpu.x(0), t.cpu.nzcv), (1, C_BIT));
         // subs w0, w1, w2: 0 - 1 = -1 (N, borrow)

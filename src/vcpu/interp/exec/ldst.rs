@@ -8,11 +8,13 @@
 //! `Cpu::atomic_ptr` and host atomics (SeqCst), so they stay atomic against
 //! other host threads that run CPUs on the same guest memory.
 
-use std::sync::atomic::{AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{
+    AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering,
+};
 
 use crate::vcpu::interp::cpu::{Cpu, ExclusiveMonitor};
 use crate::vcpu::interp::decode::{bit, bits, insn, ra, rd, rm, rn, sext, Insn};
-use crate::vcpu::interp::exception::{ExecResult, Exception, FaultKind};
+use crate::vcpu::interp::exception::{Exception, ExecResult, FaultKind};
 
 /// Encodings of this class.
 pub const TABLE: &[Insn] = &[
@@ -498,15 +500,18 @@ fn cas128(p: *mut u8, old: u128, new: u128) -> Result<u128, u128> {
 #[cfg(target_arch = "x86_64")]
 unsafe fn cmpxchg16b(p: *mut u128, old: u128, new: u128) -> u128 {
     let (mut lo, mut hi) = (old as u64, (old >> 64) as u64);
-    // SAFETY: forwarded from the caller's contract. RBX is reserved by LLVM,
-    // so the low half of `new` is swapped into it and restored afterwards.
+    // SAFETY: forwarded from the caller's contract. RBX cannot be an asm
+    // operand, so the low half of `new` is swapped into it and restored
+    // afterwards. Both operands use explicit registers: a `reg` operand may
+    // be allocated to RBX itself, which the swap would then clobber (seen in
+    // release builds).
     unsafe {
         core::arch::asm!(
-            "xchg {nlo}, rbx",
-            "lock cmpxchg16b xmmword ptr [{p}]",
-            "mov rbx, {nlo}",
-            p = in(reg) p,
-            nlo = inout(reg) new as u64 => _,
+            "xchg rsi, rbx",
+            "lock cmpxchg16b xmmword ptr [rdi]",
+            "mov rbx, rsi",
+            in("rdi") p,
+            inout("rsi") new as u64 => _,
             inout("rax") lo,
             inout("rdx") hi,
             in("rcx") (new >> 64) as u64,
@@ -1535,9 +1540,26 @@ mod tests {
     fn no_other_class_shadows_these_encodings() {
         use crate::vcpu::interp::decode::lookup;
         for w in [
-            0xf940_0424u32, 0x3980_0025, 0xf85f_0c23, 0xf862_7820, 0x3dc0_0024, 0x5800_00a0, 0x9c00_0062, 0xa9bf_07e0,
-            0xad81_0480, 0xc85f_7c20, 0xc802_7c23, 0xc87f_1424, 0xc8df_fc20, 0x889f_fc23, 0xb8bf_c027, 0xd95f_8029,
-            0x3820_40ae, 0xf8e0_808d, 0xc8ed_fc80, 0x482a_7c22,
+            0xf940_0424u32,
+            0x3980_0025,
+            0xf85f_0c23,
+            0xf862_7820,
+            0x3dc0_0024,
+            0x5800_00a0,
+            0x9c00_0062,
+            0xa9bf_07e0,
+            0xad81_0480,
+            0xc85f_7c20,
+            0xc802_7c23,
+            0xc87f_1424,
+            0xc8df_fc20,
+            0x889f_fc23,
+            0xb8bf_c027,
+            0xd95f_8029,
+            0x3820_40ae,
+            0xf8e0_808d,
+            0xc8ed_fc80,
+            0x482a_7c22,
         ] {
             let mine = super::TABLE.iter().find(|e| w & e.mask == e.value).map(|e| e.name);
             assert!(mine.is_some(), "{w:#x}");

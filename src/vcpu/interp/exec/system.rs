@@ -6,7 +6,7 @@ use std::sync::atomic::{fence, Ordering};
 
 use crate::vcpu::interp::cpu::Cpu;
 use crate::vcpu::interp::decode::{bits, insn, Insn};
-use crate::vcpu::interp::exception::{ExecResult, Exception};
+use crate::vcpu::interp::exception::{Exception, ExecResult};
 use crate::vcpu::interp::mmu::Access;
 
 /// Encodings of this class.
