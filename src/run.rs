@@ -156,11 +156,7 @@ pub fn run(config: &Config, launch: &Launch) -> Result<Outcome, RunError> {
         let exit = cpu.run().map_err(|e| RunError::Setup(e.to_string()))?;
         match exit {
             VcpuExit::Syscall { .. } => {
-                let nr = cpu.get(Reg::X(8));
-                let mut a = [0u64; 6];
-                for (i, slot) in a.iter_mut().enumerate() {
-                    *slot = cpu.get(Reg::X(i as u8));
-                }
+                let (nr, a) = cpu.syscall_regs();
                 match syscall::dispatch(&mut p, nr, &Args(a)) {
                     Flow::Return(v) => cpu.set(Reg::X(0), v),
                     Flow::ExitThread(s) | Flow::ExitGroup(s) => return Ok(Outcome::Exited(s)),

@@ -468,9 +468,28 @@ pub static TABLE: &[Entry] = &[
     no(462, "mseal"),
 ];
 
+/// One past the highest syscall number in the table.
+const NR_LIMIT: usize = 512;
+
+/// `nr` -> index into TABLE (u16::MAX = no such syscall), built once.
+fn index() -> &'static [u16; NR_LIMIT] {
+    static INDEX: std::sync::OnceLock<[u16; NR_LIMIT]> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut ix = [u16::MAX; NR_LIMIT];
+        for (i, e) in TABLE.iter().enumerate() {
+            if let Some(slot) = ix.get_mut(e.nr as usize) {
+                *slot = i as u16;
+            }
+        }
+        ix
+    })
+}
+
 /// The entry for `nr`.
+#[inline]
 pub fn lookup(nr: u64) -> Option<&'static Entry> {
-    TABLE.binary_search_by_key(&nr, |e| e.nr).ok().map(|i| &TABLE[i])
+    let i = *index().get(usize::try_from(nr).ok()?)?;
+    TABLE.get(usize::from(i))
 }
 
 /// `docs/syscalls.md`, generated from the table.
@@ -513,6 +532,8 @@ mod tests {
             assert!(w[0].nr < w[1].nr, "{} ({}) before {} ({})", w[0].name, w[0].nr, w[1].name, w[1].nr);
         }
         for e in TABLE {
+            assert!((e.nr as usize) < NR_LIMIT);
+            assert!(std::ptr::eq(lookup(e.nr).unwrap(), e));
             assert_eq!(e.handler.is_some(), !matches!(e.status, Status::Unimplemented(_)), "{}", e.name);
             assert!(e.handler.is_none() || !e.test.is_empty(), "{} has no test", e.name);
         }

@@ -157,6 +157,14 @@ pub trait Vcpu: Send {
     fn get(&self, r: Reg) -> u64;
     /// Write a register (EL0 view).
     fn set(&mut self, r: Reg, v: u64);
+    /// The Linux aarch64 syscall registers in one call: (X8, [X0..=X5]).
+    fn syscall_regs(&self) -> (u64, [u64; 6]) {
+        let mut a = [0u64; 6];
+        for (i, slot) in a.iter_mut().enumerate() {
+            *slot = self.get(Reg::X(i as u8));
+        }
+        (self.get(Reg::X(8)), a)
+    }
     /// Read SIMD&FP register Vn.
     fn get_v(&self, n: u8) -> u128;
     /// Write SIMD&FP register Vn.

@@ -303,7 +303,10 @@ impl Cpu {
     /// Host pointer for `len` bytes at `va` that do not cross a page.
     #[inline]
     fn host_ptr(&mut self, va: u64, len: u64, acc: Access) -> Result<*mut u8, Exception> {
-        let pa = self.translate(va, acc)?;
+        if let Some(p) = self.tlb.lookup_host(va, acc, self.el) {
+            return Ok(p);
+        }
+        let pa = self.translate_slow(va, acc)?;
         // The TLB only holds translations into physical memory, so this
         // cannot fail for an in-page range; map a failure to a fault anyway.
         self.phys.host_ptr(pa, len).ok_or(Exception::DataAbort {
@@ -467,14 +470,14 @@ impl Cpu {
             self.cur_pc = pc;
             return Err(Exception::PcAlignment);
         }
-        let (handler, insn) = match self.icache.fetch(&self.phys, pc) {
+        let (handler, insn) = match self.icache.fetch(&self.phys, pc, self.el) {
             Some(hi) => hi,
             None => {
                 self.cur_pc = pc;
                 let pa = self.translate(pc, Access::Exec)?;
-                self.icache.set_fetch_page(pc, pa);
+                self.icache.set_fetch_page(pc, pa, self.el);
                 self.icache
-                    .fetch(&self.phys, pc)
+                    .fetch(&self.phys, pc, self.el)
                     .ok_or(Exception::InstructionAbort { va: pc, kind: FaultKind::AddressSize(0) })?
             }
         };

@@ -147,29 +147,47 @@ struct DecodedPage {
 }
 
 /// Decoded instructions, by guest-physical page, plus the current fetch
-/// page (a cached instruction-side translation).
+/// page of each exception level (a cached instruction-side translation:
+/// execute permission differs per EL, so EL0 and EL1 never share one).
 pub struct DecodeCache {
     pages: Vec<DecodedPage>,
     by_pa: FnvHashMap<u64, usize>,
-    fetch_vpn: u64,
-    fetch_idx: usize,
+    /// Per EL: (virtual page number or u64::MAX, index into `pages`).
+    fetch: [(u64, usize); 2],
+    /// Per EL, recently fetched pages, direct-mapped by virtual page number:
+    /// each entry was made after an execute-permission translation at that
+    /// EL and lives until the next TLB maintenance.
+    recent: Box<[[(u64, usize); RECENT]; 2]>,
 }
+
+const RECENT: usize = 64;
 
 impl Default for DecodeCache {
     fn default() -> Self {
-        DecodeCache { pages: Vec::new(), by_pa: FnvHashMap::default(), fetch_vpn: u64::MAX, fetch_idx: 0 }
+        DecodeCache {
+            pages: Vec::new(),
+            by_pa: FnvHashMap::default(),
+            fetch: [(u64::MAX, 0); 2],
+            recent: Box::new([[(u64::MAX, 0); RECENT]; 2]),
+        }
     }
 }
 
 impl DecodeCache {
     /// The decoded instruction at `pc`, if `pc` is on the current fetch
-    /// page. Decodes on first use.
+    /// page of exception level `el`. Decodes on first use.
     #[inline(always)]
-    pub fn fetch(&mut self, phys: &PhysMem, pc: u64) -> Option<(Handler, u32)> {
-        if pc >> 12 != self.fetch_vpn {
-            return None;
+    pub fn fetch(&mut self, phys: &PhysMem, pc: u64, el: u8) -> Option<(Handler, u32)> {
+        let e = usize::from(el & 1);
+        let (mut vpn, mut idx) = self.fetch[e];
+        if pc >> 12 != vpn {
+            (vpn, idx) = self.recent[e][((pc >> 12) as usize) & (RECENT - 1)];
+            if pc >> 12 != vpn {
+                return None;
+            }
+            self.fetch[e] = (vpn, idx);
         }
-        let page = &mut self.pages[self.fetch_idx];
+        let page = &mut self.pages[idx];
         let i = ((pc >> 2) as usize) & (SLOTS - 1);
         if let Some(hi) = page.slots[i] {
             return Some(hi);
@@ -185,8 +203,8 @@ impl DecodeCache {
     }
 
     /// Make the page at physical `pa` (translated from `pc` with execute
-    /// permission) the current fetch page.
-    pub fn set_fetch_page(&mut self, pc: u64, pa: u64) {
+    /// permission at `el`) the current fetch page of `el`.
+    pub fn set_fetch_page(&mut self, pc: u64, pa: u64, el: u8) {
         let pa_page = pa & !0xfff;
         let idx = match self.by_pa.get(&pa_page) {
             Some(&i) => i,
@@ -197,20 +215,24 @@ impl DecodeCache {
                 i
             }
         };
-        self.fetch_vpn = pc >> 12;
-        self.fetch_idx = idx;
+        let e = usize::from(el & 1);
+        self.fetch[e] = (pc >> 12, idx);
+        self.recent[e][((pc >> 12) as usize) & (RECENT - 1)] = (pc >> 12, idx);
     }
 
-    /// Forget the cached fetch translation (TLB maintenance, EL change).
+    /// Forget the cached fetch translations (TLB maintenance).
     pub fn reset_fetch(&mut self) {
-        self.fetch_vpn = u64::MAX;
+        self.fetch = [(u64::MAX, 0); 2];
+        for el in self.recent.iter_mut() {
+            el.fill((u64::MAX, 0));
+        }
     }
 
     /// Drop every decoded instruction.
     pub fn clear(&mut self) {
         self.pages.clear();
         self.by_pa.clear();
-        self.fetch_vpn = u64::MAX;
+        self.reset_fetch();
     }
 
     /// Drop decoded instructions of the physical page holding `pa`.

@@ -109,8 +109,6 @@ impl Cpu {
         self.daif = 0xf;
         self.pc = (self.sys.vbar_el1 & !0x7ff) + offset;
         self.excl = None;
-        // Execute permission differs per EL: refetch through the MMU.
-        self.icache.reset_fetch();
     }
 
     /// `ERET` from EL1: restore PSTATE from SPSR_EL1 and PC from ELR_EL1.
@@ -128,7 +126,6 @@ impl Cpu {
         }
         self.pc = self.sys.elr_el1;
         self.excl = None;
-        self.icache.reset_fetch();
         Ok(())
     }
 

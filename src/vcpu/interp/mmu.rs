@@ -45,6 +45,8 @@ struct Entry {
     vpn: u64,
     /// Physical address of the page.
     pa: u64,
+    /// Host address of the page (inside the guest-physical reservation).
+    host: usize,
     /// Permission bits.
     perm: u8,
 }
@@ -56,7 +58,7 @@ pub struct Tlb {
 
 impl Default for Tlb {
     fn default() -> Self {
-        Tlb { entries: vec![Entry { vpn: INVALID, pa: 0, perm: 0 }; TLB_SIZE].into_boxed_slice() }
+        Tlb { entries: vec![Entry { vpn: INVALID, pa: 0, host: 0, perm: 0 }; TLB_SIZE].into_boxed_slice() }
     }
 }
 
@@ -100,6 +102,19 @@ impl Tlb {
         }
     }
 
+    /// Host address of `va` for `acc` at `el`, if the TLB holds it; valid
+    /// for the rest of `va`'s 4 KiB page.
+    #[inline(always)]
+    pub fn lookup_host(&self, va: u64, acc: Access, el: u8) -> Option<*mut u8> {
+        let vpn = va >> 12;
+        let e = &self.entries[(vpn as usize) & (TLB_SIZE - 1)];
+        if e.vpn == vpn && e.perm & acc.bit(el) != 0 {
+            Some((e.host + (va & 0xfff) as usize) as *mut u8)
+        } else {
+            None
+        }
+    }
+
     /// Walk the tables and fill the TLB.
     pub fn fill(&mut self, phys: &PhysMem, regs: &MmuRegs, va: u64, acc: Access, el: u8) -> Result<u64, MmuFault> {
         if regs.sctlr & 1 == 0 {
@@ -125,7 +140,11 @@ impl Tlb {
             return Err(MmuFault::Permission(level));
         }
         let vpn = va >> 12;
-        self.entries[(vpn as usize) & (TLB_SIZE - 1)] = Entry { vpn, pa: t.pa & !0xfff, perm };
+        let page = t.pa & !0xfff;
+        // Only pages inside physical memory are cached (host pointer valid).
+        if let Some(host) = phys.host_ptr(page, 0x1000) {
+            self.entries[(vpn as usize) & (TLB_SIZE - 1)] = Entry { vpn, pa: page, host: host as usize, perm };
+        }
         Ok(t.pa)
     }
 }

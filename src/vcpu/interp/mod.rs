@@ -138,6 +138,11 @@ impl Vcpu for InterpVcpu {
         }
     }
 
+    fn syscall_regs(&self) -> (u64, [u64; 6]) {
+        let x = &self.cpu.xregs;
+        (x[8], [x[0], x[1], x[2], x[3], x[4], x[5]])
+    }
+
     fn get_v(&self, n: u8) -> u128 {
         self.cpu.vreg(u32::from(n))
     }
@@ -152,5 +157,60 @@ impl Vcpu for InterpVcpu {
 
     fn cancel_token(&self) -> CancelToken {
         self.cancel.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mem::layout;
+    use crate::mem::pagetable::Perm;
+    use crate::mem::space::{AddressSpace, Placement};
+
+    fn guest(code: &[u32]) -> (AddressSpace, InterpVcpu) {
+        let phys = Arc::new(PhysMem::new(layout::PHYS_SIZE).unwrap());
+        let mut mm = AddressSpace::new(Arc::clone(&phys)).unwrap();
+        mm.mmap(Placement::Fixed(0x40_0000), 0x1000, Perm::RX, false, None, None).unwrap();
+        let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+        mm.write_priv(0x40_0000, &bytes).unwrap();
+        let setup = El1Setup { ttbr0: mm.ttbr0(), ttbr1: mm.ttbr1(), entry: 0x40_0000, sp: 0 };
+        let cpu = InterpVcpu::new(phys, &setup);
+        (mm, cpu)
+    }
+
+    #[test]
+    fn syscall_round_trip_through_the_shim() {
+        // mov x8, #172; svc #0; brk #1
+        let (_mm, mut v) = guest(&[0xd280_1588, 0xd400_0001, 0xd420_0020]);
+        assert_eq!(v.run().unwrap(), VcpuExit::Syscall { imm: 0 });
+        assert_eq!(v.get(Reg::X(8)), 172);
+        assert_eq!(v.get(Reg::Pc), 0x40_0008, "ELR is past the svc");
+        v.set(Reg::X(0), 1234);
+        assert_eq!(v.run().unwrap(), VcpuExit::Breakpoint { imm: 1 });
+        assert_eq!(v.get(Reg::X(0)), 1234);
+        assert_eq!(v.get(Reg::Pc), 0x40_0008, "BRK reports its own address");
+        assert_eq!(v.cpu().el, 1, "stopped in the shim");
+    }
+
+    #[test]
+    fn el0_cannot_execute_the_shim() {
+        let (_mm, mut v) = guest(&[0xd400_0001]); // svc #0
+        assert_eq!(v.run().unwrap(), VcpuExit::Syscall { imm: 0 });
+        // A hostile return address (as a forged sigreturn frame could give).
+        v.set(Reg::Pc, layout::SHIM_VA + 0x400);
+        match v.run().unwrap() {
+            VcpuExit::InstructionAbort { far, esr } => {
+                assert_eq!(far, layout::SHIM_VA + 0x400);
+                assert_eq!(esr & 0x3c, 0xc, "permission fault");
+            }
+            other => panic!("EL0 ran the shim: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn undefined_instruction_exits() {
+        let (_mm, mut v) = guest(&[0x0000_0000]); // udf #0
+        assert!(matches!(v.run().unwrap(), VcpuExit::Undefined { .. }));
+        assert_eq!(v.get(Reg::Pc), 0x40_0000);
     }
 }

@@ -14,6 +14,9 @@ use crate::vcpu::interp::exception::{Exception, ExecResult};
 
 /// Encodings of this class.
 pub const TABLE: &[Insn] = &[
+    // MOV (register) = ORR Rd, ZR, Rm: the most common alias, decoded first.
+    insn("1 01 01010 00 0 mmmmm 000000 11111 ddddd", "MOV (register)", mov_reg::<true>),
+    insn("0 01 01010 00 0 mmmmm 000000 11111 ddddd", "MOV (register)", mov_reg::<false>),
     insn("f 00 01010 hh N mmmmm iiiiii nnnnn ddddd", "AND/BIC (shifted register)", logical_reg::<0>),
     insn("f 01 01010 hh N mmmmm iiiiii nnnnn ddddd", "ORR/ORN (shifted register)", logical_reg::<1>),
     insn("f 10 01010 hh N mmmmm iiiiii nnnnn ddddd", "EOR/EON (shifted register)", logical_reg::<2>),
@@ -56,6 +59,13 @@ fn shifted_rm(c: &Cpu, i: u32, sf: bool) -> Result<u64, Exception> {
 
 /// AND (OPC = 0), ORR (1), EOR (2), ANDS (3), with N inverting Rm
 /// (BIC, ORN, EON, BICS).
+/// MOV (register), the ORR alias with Rn = ZR and no shift.
+fn mov_reg<const SF: bool>(c: &mut Cpu, i: u32) -> ExecResult {
+    let v = c.x(rm(i));
+    c.set_x(rd(i), if SF { v } else { v & 0xffff_ffff });
+    Ok(())
+}
+
 fn logical_reg<const OPC: u32>(c: &mut Cpu, i: u32) -> ExecResult {
     let sf = bit(i, 31);
     let mut b = shifted_rm(c, i, sf)?;
