@@ -53,10 +53,17 @@ test: deps guests sysroot
 	$(CARGO) check --features hvf --lib
 	@echo "make test: all suites passed"
 
-demo: release $(BUSYBOX)
-	./target/release/elfuse $(BUSYBOX) sh -c 'echo "Hello from $$(busybox uname -m) busybox under elfuse"; \
-	  x=0; while [ $$x -lt 1000 ]; do x=$$((x+1)); done; echo "counted to $$x"; \
-	  echo "2/3 = $$(busybox awk "BEGIN{printf \"%.3f\", 2/3}")"'
+demo: release guests $(BUSYBOX)
+	@echo '$$ elfuse tests/guest/build/hello'
+	@./target/release/elfuse $(GUEST_OUT)/hello
+	@echo '$$ elfuse busybox uname -m'
+	@./target/release/elfuse $(BUSYBOX) uname -m
+	@echo '$$ elfuse busybox sh -c "x=0; while [ $$x -lt 5000 ]; do x=$$((x+1)); done; echo counted to $$x"'
+	@./target/release/elfuse $(BUSYBOX) sh -c 'x=0; while [ $$x -lt 5000 ]; do x=$$((x+1)); done; echo counted to $$x'
+	@echo '$$ elfuse busybox awk "BEGIN { printf \"%.3f\n\", 2/3 }"'
+	@./target/release/elfuse $(BUSYBOX) awk 'BEGIN { printf "%.3f\n", 2/3 }'
+	@echo '$$ printf "elfuse\n" | elfuse busybox sha256sum'
+	@printf 'elfuse\n' | ./target/release/elfuse $(BUSYBOX) sha256sum
 
 bench: release guests
 	bash tests/bench.sh
