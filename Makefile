@@ -10,7 +10,7 @@ GUEST_CFLAGS ?= -O2 -Wall
 CARGO      ?= cargo
 GUEST_DIR  := tests/guest
 GUEST_OUT  := $(GUEST_DIR)/build
-GUESTS     := hello args exitcode fault abort printf_float malloc_stress fileio sysinfo getppid_loop int_loop
+GUESTS     := hello args exitcode fault abort printf_float malloc_stress fileio sysinfo getppid_loop int_loop sieve simd_kernel signals sigwait fork_exec fs_escape fs_files fs_io fs_poll fs_misc fs_ident fork_bench timers threads
 PIE_GUESTS := hello args malloc_stress
 BUSYBOX    := tests/sysroot/busybox/bin/busybox
 UNAME_S    := $(shell uname -s)
@@ -78,3 +78,4 @@ lint:
 clean:
 	$(CARGO) clean
 	rm -rf $(GUEST_OUT)
+

@@ -6,9 +6,12 @@
 //! here. `dup` duplicates the host fd, sharing the open file description
 //! exactly as Linux's dup does.
 
+use std::collections::HashMap;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::Arc;
 
 use crate::abi::errno::Errno;
+use crate::syscall::sys_poll::Epoll;
 
 /// One open guest fd.
 #[derive(Debug)]
@@ -25,11 +28,19 @@ pub struct FdEntry {
 pub const DEFAULT_NOFILE: usize = 1024;
 
 /// Guest fd number -> entry.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FdTable {
     slots: Vec<Option<FdEntry>>,
     /// RLIMIT_NOFILE: fds must be below this.
     pub limit: usize,
+    /// epoll instances behind guest fds (dups share one, as in Linux).
+    epolls: HashMap<usize, Arc<Epoll>>,
+}
+
+impl Default for FdTable {
+    fn default() -> Self {
+        FdTable { slots: Vec::new(), limit: DEFAULT_NOFILE, epolls: HashMap::new() }
+    }
 }
 
 /// Duplicate a host fd with host close-on-exec set.
@@ -48,7 +59,7 @@ impl FdTable {
     /// A table holding dups of the host's stdin, stdout and stderr at 0-2
     /// (a closed host stdio stays closed in the guest).
     pub fn with_stdio() -> FdTable {
-        let mut t = FdTable { slots: Vec::new(), limit: DEFAULT_NOFILE };
+        let mut t = FdTable::default();
         for fd in 0..3 {
             // Keep elfuse's copies above the stdio range.
             if let Ok(h) = dup_host(fd, 3) {
@@ -94,12 +105,35 @@ impl FdTable {
         if self.slots.len() <= fd {
             self.slots.resize_with(fd + 1, || None);
         }
+        self.epolls.remove(&fd);
         Ok(self.slots[fd].replace(e))
     }
 
     /// Close guest `fd`.
     pub fn close(&mut self, fd: i64) -> Result<FdEntry, Errno> {
-        usize::try_from(fd).ok().and_then(|i| self.slots.get_mut(i)).and_then(|e| e.take()).ok_or(Errno::EBADF)
+        let e =
+            usize::try_from(fd).ok().and_then(|i| self.slots.get_mut(i)).and_then(|e| e.take()).ok_or(Errno::EBADF)?;
+        self.epolls.remove(&(fd as usize));
+        Ok(e)
+    }
+
+    /// Mark guest `fd` as an epoll instance.
+    pub fn set_epoll(&mut self, fd: i64, ep: Arc<Epoll>) {
+        if let Ok(i) = usize::try_from(fd) {
+            self.epolls.insert(i, ep);
+        }
+    }
+
+    /// The epoll instance behind guest `fd`, if it is one.
+    pub fn epoll(&self, fd: i64) -> Option<Arc<Epoll>> {
+        usize::try_from(fd).ok().and_then(|i| self.epolls.get(&i)).cloned()
+    }
+
+    /// After `new` was made a duplicate of `old`: share what `old` is.
+    pub fn dup_extras(&mut self, old: i64, new: i64) {
+        if let Some(ep) = self.epoll(old) {
+            self.set_epoll(new, ep);
+        }
     }
 
     /// Open guest fds in order.
@@ -114,7 +148,7 @@ mod tests {
 
     #[test]
     fn lowest_free_and_limits() {
-        let mut t = FdTable { slots: Vec::new(), limit: 8 };
+        let mut t = FdTable { limit: 8, ..FdTable::default() };
         let mk = || FdEntry { host: dup_host(2, 10).unwrap(), cloexec: false, path: None };
         assert_eq!(t.install(mk(), 0).unwrap(), 0);
         assert_eq!(t.install(mk(), 0).unwrap(), 1);

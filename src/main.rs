@@ -47,6 +47,16 @@ struct Cli {
     /// The guest's initial working directory (a guest path).
     #[arg(long, value_name = "DIR")]
     workdir: Option<String>,
+    /// Expose host directory HOST at guest path GUEST (repeatable).
+    #[arg(long = "bind", value_name = "HOST:GUEST")]
+    bind: Vec<String>,
+    /// The guest sees uid/gid 0; chown/chmod succeed and stat shows the
+    /// recorded owner.
+    #[arg(long)]
+    fakeroot: bool,
+    /// The uid (and gid) the guest sees.
+    #[arg(long, value_name = "UID[:GID]")]
+    user: Option<String>,
     /// The program (a guest path; looked up in the guest PATH if it has no
     /// `/`), then its arguments, passed untouched.
     #[arg(value_name = "PROGRAM [ARGS]", trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
@@ -60,7 +70,31 @@ fn fail(msg: impl std::fmt::Display, code: u8) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// Exit as the guest did: its status, or death by its signal.
+fn finish(outcome: run::Outcome, strace: bool) -> ExitCode {
+    if strace {
+        if let run::Outcome::Exited(s) = outcome {
+            eprintln!("+++ exited with {s} +++");
+        }
+    }
+    if let run::Outcome::Signaled(sig) = outcome {
+        // Die by the same signal, so a parent (a shell, or the guest
+        // parent of a forked child) sees "killed by signal N".
+        elfuse::signal::host::die_by(sig);
+    }
+    ExitCode::from(outcome.shell_status() as u8)
+}
+
 fn main() -> ExitCode {
+    // A fork helper (internal): `elfuse --fork-child FD`.
+    let raw: Vec<String> = std::env::args().collect();
+    if raw.len() == 3 && raw[1] == elfuse::fork::CHILD_FLAG {
+        let Ok(fd) = raw[2].parse::<i32>() else { return fail("bad fork helper fd", 125) };
+        return match elfuse::fork::child_main(fd) {
+            Ok(outcome) => finish(outcome, false),
+            Err(e) => fail(format!("fork child: {e}"), 125),
+        };
+    }
     let cli = Cli::parse();
     let Some(program) = cli.command.first().cloned() else {
         return fail("missing PROGRAM (usage: elfuse [OPTIONS] PROGRAM [ARGS...]; try --help)", 2);
@@ -80,6 +114,31 @@ fn main() -> ExitCode {
             Ok(_) => return fail(format!("--sysroot {}: not a directory", d.display()), 2),
             Err(e) => return fail(format!("--sysroot {}: {e}", d.display()), 2),
         },
+    };
+
+    let mut binds = Vec::new();
+    for b in &cli.bind {
+        let Some((host, guest)) = b.rsplit_once(':') else {
+            return fail(format!("--bind {b}: expected HOST:GUEST"), 2);
+        };
+        if !guest.starts_with('/') || elfuse::fs::normalize(guest) == "/" {
+            return fail(format!("--bind {b}: GUEST must be an absolute path below /"), 2);
+        }
+        match std::fs::canonicalize(host) {
+            Ok(h) if h.is_dir() => binds.push((h, elfuse::fs::normalize(guest))),
+            Ok(_) => return fail(format!("--bind {b}: {host} is not a directory"), 2),
+            Err(e) => return fail(format!("--bind {b}: {e}"), 2),
+        }
+    }
+    let user = match &cli.user {
+        None => None,
+        Some(u) => {
+            let (uid, gid) = u.split_once(':').unwrap_or((u, u));
+            match (uid.parse::<u32>(), gid.parse::<u32>()) {
+                (Ok(a), Ok(b)) => Some((a, b)),
+                _ => return fail(format!("--user {u}: expected UID[:GID] as numbers"), 2),
+            }
+        }
     };
 
     // Environment: the host's (unless cleared), then --env overrides.
@@ -132,16 +191,12 @@ fn main() -> ExitCode {
         verbose: cli.verbose,
         strace: cli.strace,
         backend,
+        binds,
+        fakeroot: cli.fakeroot,
+        user,
     };
     match run::run(&config, &launch) {
-        Ok(outcome) => {
-            if config.strace {
-                if let run::Outcome::Exited(s) = outcome {
-                    eprintln!("+++ exited with {s} +++");
-                }
-            }
-            ExitCode::from(outcome.shell_status() as u8)
-        }
+        Ok(outcome) => finish(outcome, config.strace),
         Err(e) => {
             let code = e.exit_status() as u8;
             fail(e, code)

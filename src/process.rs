@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::abi::misc::{Rlimit, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS};
-use crate::abi::signal::KSigaction;
+use crate::abi::signal::{KSigaction, SigInfo};
 use crate::fdtable::FdTable;
 use crate::fs::FsContext;
 use crate::mem::space::AddressSpace;
@@ -25,6 +25,12 @@ pub struct Config {
     pub strace: bool,
     /// CPU backend.
     pub backend: Backend,
+    /// `--bind HOST:GUEST` pairs (host directory, guest path).
+    pub binds: Vec<(PathBuf, String)>,
+    /// `--fakeroot`: the guest sees uid/gid 0; chown/chmod are recorded.
+    pub fakeroot: bool,
+    /// `--user UID[:GID]`: the ids the guest sees.
+    pub user: Option<(u32, u32)>,
 }
 
 /// Signal dispositions and mask (the per-process part).
@@ -36,12 +42,36 @@ pub struct SignalState {
     pub mask: u64,
     /// sigaltstack: (sp, flags, size).
     pub altstack: (u64, u32, u64),
+    /// Pending signals (bit n-1 = signal n).
+    pub pending: u64,
+    /// The siginfo of each pending signal.
+    pub info: [SigInfo; 64],
+    /// The mask to restore after a temporary one (rt_sigsuspend, ppoll).
+    pub saved_mask: Option<u64>,
 }
 
 impl Default for SignalState {
     fn default() -> Self {
-        SignalState { actions: [KSigaction::default(); 64], mask: 0, altstack: (0, 2, 0) }
+        SignalState {
+            actions: [KSigaction::default(); 64],
+            mask: 0,
+            altstack: (0, crate::abi::signal::SS_DISABLE, 0),
+            pending: 0,
+            info: [SigInfo::default(); 64],
+            saved_mask: None,
+        }
     }
+}
+
+/// Per-thread state kept with the process (the thread's tid is the key).
+#[derive(Clone, Debug, Default)]
+pub struct ThreadState {
+    /// set_tid_address / CLONE_CHILD_CLEARTID: zeroed and woken at exit.
+    pub clear_child_tid: u64,
+    /// set_robust_list head and length.
+    pub robust_list: (u64, u64),
+    /// Stops this thread's vCPU (exec, exit_group, signals).
+    pub kick: Option<crate::vcpu::CancelToken>,
 }
 
 /// One guest process.
@@ -60,10 +90,6 @@ pub struct Process {
     pub exe: String,
     /// Thread name (prctl PR_SET_NAME, /proc/self/comm).
     pub comm: [u8; 16],
-    /// set_tid_address pointer.
-    pub clear_child_tid: u64,
-    /// set_robust_list head and length.
-    pub robust_list: (u64, u64),
     /// The page tables changed: the vCPU must flush before resuming.
     pub mm_changed: bool,
     /// Syscalls already reported as unimplemented.
@@ -74,6 +100,27 @@ pub struct Process {
     pub started: Instant,
     /// AT_HWCAP the CPU reports.
     pub hwcap: u64,
+    /// The file-system namespace: root, binds, cwd handle (path resolver).
+    pub vfs: crate::fs::Vfs,
+    /// Credentials the guest sees (uid/gid/groups, fakeroot).
+    pub cred: crate::syscall::sys_cred::Cred,
+    /// A new image built by execve, for the run loop to switch to.
+    pub pending_exec: Option<crate::exec::Image>,
+    /// vfork child: the parent waits until this (internal) pipe end closes,
+    /// at execve or exit.
+    pub vfork_notify: Option<std::os::fd::OwnedFd>,
+    /// POSIX timers: guest timer id -> host timer_t (as an address).
+    pub timers: Vec<Option<usize>>,
+    /// Live threads by tid (guest tid = host tid).
+    pub threads: std::collections::BTreeMap<i32, ThreadState>,
+    /// The thread on whose behalf the process is locked (set by the
+    /// dispatcher: exactly one thread holds the process at a time).
+    pub cur_tid: i32,
+    /// Bumped whenever the translation tables change; each vCPU flushes
+    /// when it sees a new value.
+    pub mm_generation: u64,
+    /// The shared handle to this process (for creating threads).
+    pub shared: std::sync::Weak<parking_lot::Mutex<Process>>,
 }
 
 impl Process {
@@ -83,6 +130,8 @@ impl Process {
         rlimits[RLIMIT_STACK as usize] = Rlimit { cur: 8 << 20, max: RLIM_INFINITY };
         rlimits[RLIMIT_NOFILE as usize] = Rlimit { cur: 1024, max: 4096 };
         rlimits[crate::abi::misc::RLIMIT_CORE as usize] = Rlimit { cur: 0, max: RLIM_INFINITY };
+        let vfs = crate::fs::Vfs::for_config(&config);
+        let cred = crate::syscall::sys_cred::Cred::for_config(&config);
         Process {
             mm,
             fds: FdTable::with_stdio(),
@@ -91,14 +140,64 @@ impl Process {
             rlimits,
             exe: String::new(),
             comm: [0; 16],
-            clear_child_tid: 0,
-            robust_list: (0, 0),
             mm_changed: false,
             reported_enosys: HashSet::new(),
             config,
             started: Instant::now(),
             hwcap,
+            vfs,
+            cred,
+            pending_exec: None,
+            vfork_notify: None,
+            timers: Vec::new(),
+            threads: std::collections::BTreeMap::new(),
+            cur_tid: std::process::id() as i32,
+            mm_generation: 0,
+            shared: std::sync::Weak::new(),
         }
+    }
+
+    /// Switch to the image execve built: close close-on-exec fds, reset
+    /// caught signals to their default (ignored ones stay ignored), drop
+    /// the alternate stack (execve(2)).
+    pub fn commit_exec(
+        &mut self,
+        img: crate::exec::Image,
+    ) -> (std::sync::Arc<crate::mem::phys::PhysMem>, crate::vcpu::El1Setup) {
+        self.mm = img.mm;
+        self.mm_changed = false;
+        self.exe = img.exe;
+        self.comm = img.comm;
+        let cloexec: Vec<i64> = self.fds.iter().filter(|(_, e)| e.cloexec).map(|(fd, _)| fd as i64).collect();
+        for fd in cloexec {
+            let _ = self.fds.close(fd);
+        }
+        for a in self.sig.actions.iter_mut() {
+            if a.handler != crate::abi::signal::SIG_IGN {
+                *a = crate::abi::signal::KSigaction::default();
+            }
+        }
+        self.sig.altstack = (0, crate::abi::signal::SS_DISABLE, 0);
+        self.sig.saved_mask = None;
+        // execve(2): other threads are destroyed; the caller's thread state
+        // starts afresh.
+        let me = self.cur_tid;
+        for (tid, t) in std::mem::take(&mut self.threads) {
+            if tid != me {
+                if let Some(k) = &t.kick {
+                    k.cancel();
+                }
+            }
+        }
+        self.threads.insert(me, ThreadState::default());
+        // A vfork parent resumes once the child has exec'd.
+        self.vfork_notify = None;
+        (img.phys, img.setup)
+    }
+
+    /// The state of the thread holding the process.
+    pub fn thread(&mut self) -> &mut ThreadState {
+        self.threads.entry(self.cur_tid).or_default()
     }
 
     /// Host process id, which is the guest's pid.

@@ -1,18 +1,13 @@
 //! Launching a guest program and running it to completion.
 
-use std::fs::File;
 use std::sync::Arc;
 
 use crate::abi::signal;
 use crate::fs::FsContext;
-use crate::loader::stack::{self, AuxInfo};
-use crate::loader::{self, LoadError};
-use crate::mem::layout;
-use crate::mem::phys::PhysMem;
-use crate::mem::space::AddressSpace;
+use crate::loader::LoadError;
 use crate::process::{Config, Process};
-use crate::syscall::{self, Args, Flow};
-use crate::vcpu::{self, El1Setup, Reg, Vcpu, VcpuExit};
+use crate::syscall;
+use crate::vcpu::{self, Vcpu};
 
 /// What to run and with what.
 #[derive(Clone, Debug)]
@@ -77,132 +72,137 @@ impl Outcome {
     }
 }
 
-fn random16() -> [u8; 16] {
-    let mut b = [0u8; 16];
-    // SAFETY: getrandom writes at most b.len() bytes into b.
-    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
-    if n != 16 {
-        // Fall back to time-derived bytes; AT_RANDOM is a stack-protector seed.
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        b.copy_from_slice(&t.to_le_bytes());
-    }
-    b
-}
-
 /// Load the program and build the process and its first vCPU.
 pub fn prepare(config: &Config, launch: &Launch) -> Result<(Process, Box<dyn Vcpu>), RunError> {
-    let phys = Arc::new(PhysMem::new(layout::PHYS_SIZE).map_err(|e| RunError::Setup(e.to_string()))?);
-    let mut mm = AddressSpace::new(Arc::clone(&phys)).map_err(|e| RunError::Setup(format!("guest memory: {e:?}")))?;
     let fs = FsContext { root: config.sysroot.clone(), cwd: launch.cwd.clone(), umask: 0o022 };
-    let guest_exe = fs.absolute(launch.program.as_bytes());
-    let host_exe = fs.host_path(&guest_exe);
-    let file = File::open(&host_exe).map_err(|e| RunError::Load(LoadError::Io(launch.program.clone(), e)))?;
-    if file.metadata().is_ok_and(|m| m.is_dir()) {
-        return Err(RunError::Load(LoadError::Io(
-            launch.program.clone(),
-            std::io::Error::from_raw_os_error(libc::EISDIR),
-        )));
-    }
-    let elf =
-        loader::load_elf(&mut mm, &file, &launch.program, Some(loader::elf::ET_DYN_BASE)).map_err(RunError::Load)?;
-    if let Some(interp) = &elf.interp {
-        return Err(RunError::Load(LoadError::WrongArch(
-            launch.program.clone(),
-            format!("dynamically linked (interpreter {interp}); dynamic programs are not supported yet"),
-        )));
-    }
-    mm.init_brk(elf.end);
     let hwcap = vcpu::hwcap(config.backend);
-    // SAFETY: these id getters cannot fail and touch no memory.
-    let ids = unsafe { [libc::getuid(), libc::geteuid(), libc::getgid(), libc::getegid()] };
-    let aux = AuxInfo {
-        phdr: elf.phdr,
-        phnum: elf.phnum,
-        entry: elf.entry,
-        base: 0,
-        hwcap,
-        hwcap2: 0,
-        ids,
-        sysinfo_ehdr: None,
-        random: random16(),
-    };
-    let sp = stack::build(&mut mm, &launch.argv, &launch.envp, guest_exe.as_bytes(), &aux, elf.exec_stack)
-        .map_err(|e| RunError::Setup(format!("initial stack: {}", e.message())))?;
-    let setup = El1Setup { ttbr0: mm.ttbr0(), ttbr1: mm.ttbr1(), entry: elf.entry, sp };
-    let cpu = vcpu::create(config.backend, phys, &setup).map_err(|e| RunError::Setup(e.to_string()))?;
-    let mut p = Process::new(mm, fs, config.clone(), hwcap);
-    p.exe = guest_exe;
-    let name = launch.program.rsplit('/').next().unwrap_or("").as_bytes();
-    let n = name.len().min(15);
-    p.comm[..n].copy_from_slice(&name[..n]);
+    let img = crate::exec::build(&fs, launch.program.as_bytes(), launch.argv.clone(), &launch.envp, hwcap, false)
+        .map_err(|e| match e {
+            crate::exec::ExecError::Load(l) => RunError::Load(l),
+            crate::exec::ExecError::Errno(e) => {
+                RunError::Load(LoadError::Io(launch.program.clone(), std::io::Error::from_raw_os_error(e.0)))
+            }
+        })?;
+    let cpu =
+        vcpu::create(config.backend, Arc::clone(&img.phys), &img.setup).map_err(|e| RunError::Setup(e.to_string()))?;
+    let mut p = Process::new(img.mm, fs, config.clone(), hwcap);
+    p.exe = img.exe;
+    p.comm = img.comm;
     Ok((p, cpu))
+}
+
+/// Syscalls Linux restarts after a handler installed with SA_RESTART (or
+/// transparently when the interrupting signal is ignored): the ones that
+/// return -ERESTARTSYS (signal(7)). Sleeps, poll/select and sigsuspend are
+/// not among them.
+pub(crate) fn restartable(nr: u64) -> bool {
+    matches!(
+        nr,
+        29 | 25 | 32 | 56 | 63 | 64 | 65 | 66 | 67 | 68 | 69 | 70 | 95 | 98 | 202 | 206 | 207 | 211 | 212 | 242 | 260
+    )
+}
+
+/// The `--timeout` watchdog: ends a guest whose vCPU runs `limit` without
+/// returning to the host (a syscall or any other exit).
+pub struct Watchdog {
+    pub(crate) exits: Arc<std::sync::atomic::AtomicU64>,
+    pub(crate) in_guest: Arc<std::sync::atomic::AtomicBool>,
+    pub(crate) fired: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Watchdog {
+    fn start(limit: std::time::Duration, kick: crate::vcpu::CancelToken) -> Result<Watchdog, RunError> {
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        let w = Watchdog {
+            exits: Arc::new(AtomicU64::new(0)),
+            in_guest: Arc::new(AtomicBool::new(false)),
+            fired: Arc::new(AtomicBool::new(false)),
+        };
+        let (exits, in_guest, fired) = (Arc::clone(&w.exits), Arc::clone(&w.in_guest), Arc::clone(&w.fired));
+        let tick = (limit / 8).max(std::time::Duration::from_millis(10));
+        std::thread::Builder::new()
+            .name("elfuse-watchdog".into())
+            .spawn(move || {
+                let mut seen = exits.load(Ordering::Acquire);
+                let mut since = std::time::Instant::now();
+                loop {
+                    std::thread::sleep(tick);
+                    let now = exits.load(Ordering::Acquire);
+                    if now != seen || !in_guest.load(Ordering::Acquire) {
+                        seen = now;
+                        since = std::time::Instant::now();
+                    } else if since.elapsed() >= limit {
+                        fired.store(true, Ordering::Release);
+                        kick.cancel();
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| RunError::Setup(format!("watchdog thread: {e}")))?;
+        Ok(w)
+    }
 }
 
 /// Run the guest until it exits.
 pub fn run(config: &Config, launch: &Launch) -> Result<Outcome, RunError> {
-    let (mut p, mut cpu) = prepare(config, launch)?;
-    let deadline = config.timeout.map(|t| std::time::Instant::now() + t);
-    if let Some(t) = config.timeout {
-        let token = cpu.cancel_token();
-        std::thread::Builder::new()
-            .name("elfuse-timeout".into())
-            .spawn(move || {
-                std::thread::sleep(t);
-                token.cancel();
-            })
-            .map_err(|e| RunError::Setup(format!("timeout thread: {e}")))?;
+    let (p, cpu) = prepare(config, launch)?;
+    run_process(p, cpu)
+}
+
+/// Run a prepared process (a new program or a fork child) until it exits.
+/// This thread becomes the process's main guest thread.
+pub fn run_process(p: Process, cpu: Box<dyn Vcpu>) -> Result<Outcome, RunError> {
+    let config = p.config.clone();
+    crate::signal::host::install(cpu.cancel_token());
+    let watchdog = match config.timeout {
+        Some(t) => Some(Watchdog::start(t, cpu.cancel_token())?),
+        None => None,
+    };
+    let tid = p.cur_tid;
+    let shared = Arc::new(parking_lot::Mutex::new(p));
+    {
+        let mut g = shared.lock();
+        g.shared = Arc::downgrade(&shared);
+        g.threads.entry(tid).or_default().kick = Some(cpu.cancel_token());
     }
-    loop {
-        let exit = cpu.run().map_err(|e| RunError::Setup(e.to_string()))?;
-        match exit {
-            VcpuExit::Syscall { .. } => {
-                let (nr, a) = cpu.syscall_regs();
-                match syscall::dispatch(&mut p, nr, &Args(a)) {
-                    Flow::Return(v) => cpu.set(Reg::X(0), v),
-                    Flow::ExitThread(s) | Flow::ExitGroup(s) => return Ok(Outcome::Exited(s)),
-                    Flow::Killed(sig) => return Ok(Outcome::Signaled(sig)),
-                }
-                if p.mm_changed {
-                    p.mm_changed = false;
-                    cpu.flush_on_resume();
-                }
-            }
-            VcpuExit::Cancelled => {
-                if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
-                    if config.verbose {
-                        eprintln!("elfuse: timeout: guest killed");
-                    }
-                    return Ok(Outcome::TimedOut);
-                }
-            }
-            other => {
-                let (sig, what) = fault_signal(&other);
-                if config.verbose || config.strace {
-                    eprintln!("elfuse: {what} at pc={:#x}: {:?} -> {}", cpu.get(Reg::Pc), other, signal::name(sig));
-                }
-                if config.strace {
-                    eprintln!("--- {} ---\n+++ killed by {} +++", signal::name(sig), signal::name(sig));
-                }
-                return Ok(Outcome::Signaled(sig));
-            }
-        }
+    let task = syscall::Task { shared, tid };
+    match crate::thread::run_thread(&task, cpu, &config, watchdog.as_ref())? {
+        Some(outcome) => Ok(outcome),
+        // The main thread exited while others run: the last one to exit
+        // ends the process (from its own host thread).
+        None => loop {
+            std::thread::park();
+        },
     }
 }
 
-/// The signal Linux sends for a synchronous exception.
-fn fault_signal(exit: &VcpuExit) -> (i32, &'static str) {
-    match exit {
-        VcpuExit::DataAbort { esr, .. } | VcpuExit::InstructionAbort { esr, .. } => {
-            let fsc = (*esr & 0x3f) as u32;
-            if fsc == crate::vcpu::exit::fsc::ALIGNMENT {
-                (signal::SIGBUS, "alignment fault")
-            } else {
-                (signal::SIGSEGV, "segmentation fault")
-            }
+/// End the whole process as the guest did (from any thread): its exit
+/// status, or death by its signal.
+pub fn terminate(outcome: Outcome, strace: bool) -> ! {
+    if strace {
+        if let Outcome::Exited(s) = outcome {
+            eprintln!("+++ exited with {s} +++");
         }
-        VcpuExit::Alignment { .. } => (signal::SIGBUS, "alignment fault"),
-        VcpuExit::Undefined { .. } => (signal::SIGILL, "illegal instruction"),
-        VcpuExit::Breakpoint { .. } => (signal::SIGTRAP, "breakpoint"),
-        _ => (signal::SIGSEGV, "unexpected exception"),
+    }
+    match outcome {
+        Outcome::Signaled(sig) => crate::signal::host::die_by(sig),
+        other => std::process::exit(other.shell_status()),
+    }
+}
+
+/// Whether an EINTR'd restartable syscall is restarted: no handler will run
+/// for the pending signal (it is ignored), or its handler has SA_RESTART.
+pub(crate) fn restart_ok(p: &mut Process) -> bool {
+    crate::signal::host::collect(p);
+    let ready = p.deliverable();
+    if ready == 0 {
+        return true;
+    }
+    let s = ready.trailing_zeros() as i32 + 1;
+    let act = p.sig.actions[(s - 1) as usize];
+    match act.handler {
+        signal::SIG_IGN => true,
+        signal::SIG_DFL => crate::signal::default_action(s) == crate::signal::DefaultAction::Ign,
+        _ => act.flags & signal::SA_RESTART != 0,
     }
 }

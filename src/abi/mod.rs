@@ -3,10 +3,12 @@
 //! the host; translation to host values lives beside the syscall handlers.
 
 pub mod auxv;
+pub mod clone;
 pub mod errno;
 pub mod fcntl;
 pub mod misc;
 pub mod mman;
+pub mod poll;
 pub mod signal;
 pub mod stat;
 pub mod termios;

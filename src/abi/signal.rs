@@ -102,3 +102,107 @@ pub fn name(sig: i32) -> &'static str {
     ];
     usize::try_from(sig).ok().and_then(|i| N.get(i).copied()).unwrap_or("SIGRT")
 }
+
+/// `siginfo_t` (128 bytes; include/uapi/asm-generic/siginfo.h). The union
+/// starts at byte 16; its fields are accessed by the helpers below.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SigInfo {
+    pub signo: i32,
+    pub errno: i32,
+    pub code: i32,
+    pub pad0: i32,
+    pub fields: [u64; 14],
+}
+const _: () = assert!(std::mem::size_of::<SigInfo>() == 128);
+impl super::Pod for SigInfo {}
+
+impl SigInfo {
+    /// A signal sent by a process (kill/tkill): si_pid, si_uid.
+    pub fn user(signo: i32, code: i32, pid: i32, uid: u32) -> SigInfo {
+        let mut s = SigInfo { signo, code, ..SigInfo::default() };
+        s.fields[0] = u64::from(pid as u32) | (u64::from(uid) << 32);
+        s
+    }
+    /// A fault (SIGSEGV/SIGBUS/SIGILL/SIGTRAP/SIGFPE): si_addr.
+    pub fn fault(signo: i32, code: i32, addr: u64) -> SigInfo {
+        let mut s = SigInfo { signo, code, ..SigInfo::default() };
+        s.fields[0] = addr;
+        s
+    }
+    /// SIGCHLD: si_pid, si_uid, si_status.
+    pub fn child(code: i32, pid: i32, uid: u32, status: i32) -> SigInfo {
+        let mut s = SigInfo { signo: SIGCHLD, code, ..SigInfo::default() };
+        s.fields[0] = u64::from(pid as u32) | (u64::from(uid) << 32);
+        s.fields[1] = u64::from(status as u32);
+        s
+    }
+}
+
+/// si_code values (include/uapi/asm-generic/siginfo.h).
+pub mod si {
+    pub const SI_USER: i32 = 0;
+    pub const SI_KERNEL: i32 = 0x80;
+    pub const SI_QUEUE: i32 = -1;
+    pub const SI_TKILL: i32 = -6;
+    pub const ILL_ILLOPC: i32 = 1;
+    pub const SEGV_MAPERR: i32 = 1;
+    pub const SEGV_ACCERR: i32 = 2;
+    pub const BUS_ADRALN: i32 = 1;
+    pub const BUS_ADRERR: i32 = 2;
+    pub const TRAP_BRKPT: i32 = 1;
+    pub const CLD_EXITED: i32 = 1;
+    pub const CLD_KILLED: i32 = 2;
+    pub const CLD_DUMPED: i32 = 3;
+}
+
+/// sigaltstack flags.
+pub const SS_ONSTACK: u32 = 1;
+/// The alternate stack is disabled.
+pub const SS_DISABLE: u32 = 2;
+/// Minimum alternate stack size on arm64.
+pub const MINSIGSTKSZ: u64 = 5120;
+
+/// arm64 signal frame layout (arch/arm64/include/uapi/asm/sigcontext.h,
+/// ucontext.h; arch/arm64/kernel/signal.c): `struct rt_sigframe { siginfo;
+/// ucontext }` with `mcontext` = `struct sigcontext` whose 4 KiB
+/// `__reserved` area holds typed records (fpsimd, esr, terminator).
+pub mod frame {
+    /// Offset of `uc` in `rt_sigframe`.
+    pub const UC: u64 = 128;
+    /// ucontext.uc_flags.
+    pub const UC_FLAGS: u64 = 0;
+    /// ucontext.uc_link.
+    pub const UC_LINK: u64 = 8;
+    /// ucontext.uc_stack (ss_sp, ss_flags, ss_size).
+    pub const UC_STACK: u64 = 16;
+    /// ucontext.uc_sigmask.
+    pub const UC_SIGMASK: u64 = 40;
+    /// ucontext.uc_mcontext (16-byte aligned after 1024 bits of sigset).
+    pub const UC_MCONTEXT: u64 = 176;
+    /// sigcontext.fault_address.
+    pub const MC_FAULT_ADDRESS: u64 = 0;
+    /// sigcontext.regs[31].
+    pub const MC_REGS: u64 = 8;
+    /// sigcontext.sp.
+    pub const MC_SP: u64 = 256;
+    /// sigcontext.pc.
+    pub const MC_PC: u64 = 264;
+    /// sigcontext.pstate.
+    pub const MC_PSTATE: u64 = 272;
+    /// sigcontext.__reserved (16-byte aligned).
+    pub const MC_RESERVED: u64 = 288;
+    /// Size of __reserved.
+    pub const RESERVED_SIZE: u64 = 4096;
+    /// sizeof(struct rt_sigframe).
+    pub const SIZE: u64 = UC + UC_MCONTEXT + MC_RESERVED + RESERVED_SIZE;
+    /// fpsimd_context magic and size.
+    pub const FPSIMD_MAGIC: u32 = 0x4650_8001;
+    /// sizeof(struct fpsimd_context).
+    pub const FPSIMD_SIZE: u32 = 528;
+    /// esr_context magic.
+    pub const ESR_MAGIC: u32 = 0x4553_5201;
+    /// sizeof(struct esr_context).
+    pub const ESR_SIZE: u32 = 16;
+    const _: () = assert!(SIZE == 4688 && SIZE % 16 == 0);
+}

@@ -169,3 +169,28 @@ pub fn to_host_termios(l: &Termios, t: &mut libc::termios) {
         t.c_cc[h] = l.c_cc[li];
     }
 }
+
+/// More terminal ioctls (include/uapi/asm-generic/ioctls.h).
+pub const TCSBRK: u64 = 0x5409;
+pub const TCXONC: u64 = 0x540a;
+pub const TCFLSH: u64 = 0x540b;
+pub const TIOCEXCL: u64 = 0x540c;
+pub const TIOCNXCL: u64 = 0x540d;
+pub const TIOCSCTTY: u64 = 0x540e;
+pub const TIOCOUTQ: u64 = 0x5411;
+pub const TIOCNOTTY: u64 = 0x5422;
+pub const TIOCGSID: u64 = 0x5429;
+pub const FIOASYNC: u64 = 0x5452;
+
+/// tcflush queue selectors and tcflow actions (include/uapi/asm-generic/termbits.h).
+pub const TCIFLUSH: u64 = 0;
+pub const TCOFLUSH: u64 = 1;
+pub const TCIOFLUSH: u64 = 2;
+pub const TCOOFF: u64 = 0;
+pub const TCOON: u64 = 1;
+pub const TCIOFF: u64 = 2;
+pub const TCION: u64 = 3;
+
+/// Pseudo-terminal ioctls (_IOR('T', 0x30, int), _IOW('T', 0x31, int)).
+pub const TIOCGPTN: u64 = 0x8004_5430;
+pub const TIOCSPTLCK: u64 = 0x4004_5431;

@@ -34,7 +34,12 @@ pub enum LoadError {
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            LoadError::Io(p, e) => write!(f, "{p}: {e}"),
+            LoadError::Io(p, e) => {
+                // io::Error's Display appends " (os error N)"; say it as a shell would.
+                let msg = e.to_string();
+                let msg = msg.split(" (os error").next().unwrap_or(&msg).to_string();
+                write!(f, "{p}: {msg}")
+            }
             LoadError::NotElf(p) => write!(f, "{p}: not an ELF executable"),
             LoadError::WrongArch(p, what) => write!(f, "{p}: not an AArch64 Linux program ({what})"),
             LoadError::Truncated(p) => write!(f, "{p}: truncated ELF file"),

@@ -190,6 +190,23 @@ impl PageTables {
         Ok(pt)
     }
 
+    /// The allocator state (roots, next free arena page, free list), for
+    /// handing the tables to a forked child.
+    pub fn parts(&self) -> (u64, u64, u64, Vec<u64>) {
+        (self.ttbr0, self.ttbr1, self.next, self.free.clone())
+    }
+
+    /// Rebuild from [`PageTables::parts`] (the tables themselves are in the
+    /// child's copy of physical memory).
+    pub fn from_parts(ttbr0: u64, ttbr1: u64, next: u64, free: Vec<u64>) -> PageTables {
+        PageTables { ttbr0, ttbr1, next, free }
+    }
+
+    /// End of the used part of the page-table arena.
+    pub fn arena_end(&self) -> u64 {
+        self.next
+    }
+
     /// Physical address of the user (TTBR0) root table.
     pub fn ttbr0(&self) -> u64 {
         self.ttbr0

@@ -198,6 +198,129 @@ impl PhysMem {
     }
 }
 
+/// A host file holding a snapshot of guest-physical memory (sparse: pages
+/// never written read back as zero).
+pub fn snapshot_file() -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: memfd_create with a static NUL-terminated name.
+        let fd = unsafe { libc::memfd_create(c"elfuse-fork".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is a fresh descriptor owned by nobody else.
+        Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let f = tempfile_unlinked()?;
+        Ok(std::os::fd::OwnedFd::from(f))
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn tempfile_unlinked() -> std::io::Result<std::fs::File> {
+    let dir = std::env::temp_dir();
+    for i in 0..100u32 {
+        let p = dir.join(format!("elfuse-fork-{}-{i}", std::process::id()));
+        if let Ok(f) = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&p) {
+            let _ = std::fs::remove_file(&p);
+            return Ok(f);
+        }
+    }
+    Err(std::io::Error::from_raw_os_error(libc::EEXIST))
+}
+
+impl PhysMem {
+    /// Write the given physical ranges into `fd` at their own offsets.
+    /// `(pa, len, whole)`: `whole` copies every page; otherwise only pages
+    /// the host has made resident are copied (the rest are zero anyway).
+    pub fn save_to(&self, fd: i32, ranges: &[(u64, u64, bool)]) -> std::io::Result<()> {
+        // SAFETY: ftruncate on our own fd.
+        if unsafe { libc::ftruncate(fd, self.size as libc::off_t) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let hp = host_page_size();
+        let mut vec = Vec::new();
+        for &(pa, len, whole) in ranges {
+            if len == 0 {
+                continue;
+            }
+            let Some(base) = self.host_ptr(pa, len) else { continue };
+            let pages = len.div_ceil(hp) as usize;
+            if whole {
+                write_all_at(fd, base, len as usize, pa)?;
+                continue;
+            }
+            vec.resize(pages, 0u8);
+            // SAFETY: `base` is page aligned (guest pages are host-page
+            // multiples here) and inside our mapping; `vec` has one byte
+            // per page.
+            let r = unsafe { libc::mincore(base.cast(), len as usize, vec.as_mut_ptr().cast()) };
+            if r < 0 {
+                write_all_at(fd, base, len as usize, pa)?;
+                continue;
+            }
+            let mut i = 0;
+            while i < pages {
+                if vec[i] & 1 == 0 {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < pages && vec[i] & 1 != 0 {
+                    i += 1;
+                }
+                let off = start as u64 * hp;
+                let n = ((i - start) as u64 * hp).min(len - off);
+                // SAFETY: the run is inside [base, base+len).
+                write_all_at(fd, unsafe { base.add(off as usize) }, n as usize, pa + off)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Replace all of guest-physical memory with a snapshot file's
+    /// contents (the forked child's memory becomes that file).
+    pub fn adopt(&self, fd: i32) -> std::io::Result<()> {
+        // SAFETY: maps exactly over our own reservation with MAP_FIXED.
+        let r = unsafe {
+            libc::mmap(
+                self.base.as_ptr().cast(),
+                self.size as usize,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_FIXED,
+                fd,
+                0,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+}
+
+fn write_all_at(fd: i32, mut p: *const u8, mut n: usize, mut off: u64) -> std::io::Result<()> {
+    while n > 0 {
+        // SAFETY: the caller guarantees [p, p+n) is readable host memory.
+        let w = unsafe { libc::pwrite(fd, p.cast(), n, off as libc::off_t) };
+        if w < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        // SAFETY: w <= n bytes were written; advance within the range.
+        p = unsafe { p.add(w as usize) };
+        n -= w as usize;
+        off += w as u64;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

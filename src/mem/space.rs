@@ -75,6 +75,10 @@ pub struct FileMap {
     pub dev_ino: (u64, u64),
 }
 
+/// An address space without its memory: regions, brk start and current
+/// break, and the translation-table allocator state.
+pub type SpaceParts = (Vec<Region>, u64, u64, (u64, u64, u64, Vec<u64>));
+
 /// Placement request for [`AddressSpace::mmap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Placement {
@@ -130,6 +134,43 @@ impl AddressSpace {
     /// All regions in address order.
     pub fn regions(&self) -> impl Iterator<Item = &Region> {
         self.regions.values()
+    }
+
+    /// Everything but the memory contents, for a forked child.
+    pub fn parts(&self) -> SpaceParts {
+        (self.regions.values().cloned().collect(), self.brk_start, self.brk, self.pt.parts())
+    }
+
+    /// Rebuild an address space over `phys`, which already holds the
+    /// parent's memory (including its translation tables).
+    pub fn from_parts(
+        phys: Arc<PhysMem>,
+        regions: Vec<Region>,
+        brk_start: u64,
+        brk: u64,
+        pt: (u64, u64, u64, Vec<u64>),
+    ) -> AddressSpace {
+        let pt = PageTables::from_parts(pt.0, pt.1, pt.2, pt.3);
+        let regions = regions.into_iter().map(|r| (r.start, r)).collect();
+        AddressSpace { phys, pt, regions, brk_start, brk }
+    }
+
+    /// Physical ranges a copy of this address space needs: every region,
+    /// the used translation-table arena, and the shim page. Each range is
+    /// tagged with whether it must be copied whole (file-backed) rather
+    /// than by resident pages.
+    pub fn physical_ranges(&self) -> Vec<(u64, u64, bool)> {
+        let mut v: Vec<(u64, u64, bool)> = self
+            .regions
+            .values()
+            .filter_map(|r| {
+                let pa = layout::user_va_to_pa(r.start)?;
+                Some((pa, r.end - r.start, matches!(r.backing, Backing::File { .. })))
+            })
+            .collect();
+        v.push((layout::PT_ARENA_PA, self.pt.arena_end() - layout::PT_ARENA_PA, false));
+        v.push((layout::SHIM_PA, PAGE_SIZE, true));
+        v
     }
 
     /// Set where the heap starts (just past the program image).
@@ -410,6 +451,17 @@ impl AddressSpace {
         } else {
             Err(Errno::EFAULT)
         }
+    }
+
+    /// Host address of `len` bytes at `va` (inside one page) that EL0 may
+    /// access, for host atomics on guest words (futexes). The address stays
+    /// valid for the life of the physical reservation.
+    pub fn host_addr(&self, va: u64, len: u64, write: bool) -> Result<*mut u8, Errno> {
+        if len == 0 || (va % PAGE_SIZE) + len > PAGE_SIZE {
+            return Err(Errno::EINVAL);
+        }
+        let pa = self.user_pa(va, write)?;
+        self.phys.host_ptr(pa, len).ok_or(Errno::EFAULT)
     }
 
     /// Whether EL0 could read (or write) every byte of `[va, va+len)`.

@@ -5,16 +5,28 @@
 //! guest structures in once, act on the host, translate, copy out.
 
 pub mod strace;
+pub mod sys_attr;
+pub mod sys_cred;
+pub mod sys_exec;
 pub mod sys_file;
+pub mod sys_fs;
+pub mod sys_futex;
 pub mod sys_info;
+pub mod sys_io;
 pub mod sys_mem;
+pub mod sys_poll;
 pub mod sys_proc;
+pub mod sys_process;
+pub mod sys_sched;
 pub mod sys_signal;
 pub mod sys_time;
+pub mod sys_timer;
+pub mod sys_tty;
 pub mod table;
 
 use crate::abi::errno::Errno;
 use crate::process::Process;
+use crate::vcpu::Vcpu;
 
 /// Result of an ordinary handler: the return value or a Linux errno.
 pub type SysResult = Result<u64, Errno>;
@@ -24,6 +36,10 @@ pub type SysResult = Result<u64, Errno>;
 pub enum Flow {
     /// Return this value in X0 and continue.
     Return(u64),
+    /// Continue with the registers the handler set (rt_sigreturn).
+    Resume,
+    /// execve succeeded: the new image is in `Process::pending_exec`.
+    Exec,
     /// The thread exits (`exit`), with the status.
     ExitThread(i32),
     /// The whole process exits (`exit_group`), with the status.
@@ -61,6 +77,45 @@ pub enum Handler {
     Plain(fn(&mut Process, &Args) -> SysResult),
     /// May change control flow (exit, signals).
     Control(fn(&mut Process, &Args) -> Result<Flow, Errno>),
+    /// Needs the calling thread's registers (sigreturn, sigaltstack, clone).
+    Cpu(fn(&mut Process, &mut dyn Vcpu, &Args) -> Result<Flow, Errno>),
+    /// May block: runs without the process lock, taking it only briefly
+    /// (futex waits must not stop the other threads).
+    Task(fn(&Task, &Args) -> Result<Flow, Errno>),
+}
+
+/// The calling thread, for [`Handler::Task`] handlers.
+pub struct Task {
+    /// The process, shared by its threads.
+    pub shared: std::sync::Arc<parking_lot::Mutex<Process>>,
+    /// The calling thread's tid.
+    pub tid: i32,
+}
+
+impl Task {
+    /// Lock the process on behalf of this thread.
+    pub fn lock(&self) -> parking_lot::MutexGuard<'_, Process> {
+        let mut g = self.shared.lock();
+        g.cur_tid = self.tid;
+        g
+    }
+}
+
+/// Run syscall `nr` for thread `task`: blocking handlers run unlocked,
+/// the rest with the process locked.
+pub fn dispatch_task(task: &Task, cpu: &mut dyn Vcpu, nr: u64, args: &Args) -> Flow {
+    if let Some(Handler::Task(f)) = table::lookup(nr).and_then(|e| e.handler) {
+        let r = f(task, args);
+        let (flow, result) = flow_of(r);
+        let p = task.lock();
+        if p.config.strace {
+            let pre = strace::format_call_pre(&p, nr, table::lookup(nr), args);
+            strace::print_result(&p, nr, table::lookup(nr), args, pre, &flow, result);
+        }
+        return flow;
+    }
+    let mut p = task.lock();
+    dispatch(&mut p, cpu, nr, args)
 }
 
 /// Convert a handler's result to the X0 value Linux returns.
@@ -71,8 +126,17 @@ pub fn encode(r: Result<u64, Errno>) -> u64 {
     }
 }
 
-/// Run syscall `nr` with `args` on `p`, tracing it if asked.
-pub fn dispatch(p: &mut Process, nr: u64, args: &Args) -> Flow {
+fn flow_of(r: Result<Flow, Errno>) -> (Flow, Result<u64, Errno>) {
+    match r {
+        Ok(Flow::Return(v)) => (Flow::Return(v), Ok(v)),
+        Ok(other) => (other, Ok(0)),
+        Err(e) => (Flow::Return(encode(Err(e))), Err(e)),
+    }
+}
+
+/// Run syscall `nr` with `args` on `p` for the thread on `cpu`, tracing it
+/// if asked.
+pub fn dispatch(p: &mut Process, cpu: &mut dyn Vcpu, nr: u64, args: &Args) -> Flow {
     let entry = table::lookup(nr);
     let pre = if p.config.strace { Some(strace::format_call_pre(p, nr, entry, args)) } else { None };
     let (flow, result) = match entry.and_then(|e| e.handler) {
@@ -80,11 +144,10 @@ pub fn dispatch(p: &mut Process, nr: u64, args: &Args) -> Flow {
             let r = f(p, args);
             (Flow::Return(encode(r)), r)
         }
-        Some(Handler::Control(f)) => match f(p, args) {
-            Ok(Flow::Return(v)) => (Flow::Return(v), Ok(v)),
-            Ok(other) => (other, Ok(0)),
-            Err(e) => (Flow::Return(encode(Err(e))), Err(e)),
-        },
+        Some(Handler::Control(f)) => flow_of(f(p, args)),
+        Some(Handler::Cpu(f)) => flow_of(f(p, cpu, args)),
+        // Task handlers are run by dispatch_task without the lock.
+        Some(Handler::Task(_)) => (Flow::Return(encode(Err(Errno::ENOSYS))), Err(Errno::ENOSYS)),
         None => {
             if p.config.verbose && !p.config.strace && p.reported_enosys.insert(nr) {
                 let name = entry.map_or("unknown", |e| e.name);

@@ -84,7 +84,7 @@ fn flags(v: u64, names: &[(u64, &str)], zero: &str) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut rest = v;
     for &(bit, name) in names {
-        if bit != 0 && v & bit == bit {
+        if bit != 0 && rest & bit == bit {
             parts.push(name.to_string());
             rest &= !bit;
         }
@@ -277,7 +277,8 @@ pub fn print_result(
         }
     };
     let tail = match (flow, result) {
-        (Flow::ExitThread(_) | Flow::ExitGroup(_), _) => "?".to_string(),
+        (Flow::ExitThread(_) | Flow::ExitGroup(_) | Flow::Resume, _) => "?".to_string(),
+        (Flow::Exec, _) => "0".to_string(),
         (Flow::Killed(sig), _) => format!("? <killed by {}>", crate::abi::signal::name(*sig)),
         (_, Err(e)) => format!("-1 {} ({})", e.name(), e.message()),
         (_, Ok(v)) => match entry.map(|e| e.ret) {

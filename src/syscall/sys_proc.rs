@@ -22,7 +22,7 @@ pub fn getpid(p: &mut Process, _a: &Args) -> SysResult {
 
 /// gettid(2): the main thread's tid is the pid.
 pub fn gettid(p: &mut Process, _a: &Args) -> SysResult {
-    Ok(p.pid() as u64)
+    Ok(p.cur_tid as u64)
 }
 
 /// getppid(2).
@@ -147,8 +147,8 @@ pub fn setpgid(p: &mut Process, a: &Args) -> SysResult {
 
 /// set_tid_address(2): records the pointer, returns the tid.
 pub fn set_tid_address(p: &mut Process, a: &Args) -> SysResult {
-    p.clear_child_tid = a.u(0);
-    Ok(p.pid() as u64)
+    p.thread().clear_child_tid = a.u(0);
+    Ok(p.cur_tid as u64)
 }
 
 /// set_robust_list(2).
@@ -157,7 +157,7 @@ pub fn set_robust_list(p: &mut Process, a: &Args) -> SysResult {
     if a.u(1) != 24 {
         return Err(Errno::EINVAL);
     }
-    p.robust_list = (a.u(0), a.u(1));
+    p.thread().robust_list = (a.u(0), a.u(1));
     Ok(0)
 }
 

@@ -1,18 +1,28 @@
-//! Signal syscalls. This foundation records dispositions and the mask and
-//! applies default actions of signals a process sends itself; delivering
-//! to guest handlers (signal frames) is the signals issue's work.
+//! Signal syscalls: dispositions, masks, sending, waiting, sigreturn.
 
 use super::{Args, Flow, SysResult};
 use crate::abi::errno::Errno;
-use crate::abi::signal::{self as sig, KSigaction};
+use crate::abi::signal::{self as sig, si, KSigaction, SigInfo};
+use crate::abi::time::Timespec;
 use crate::process::Process;
+use crate::signal::{self as delivery, bit, host, UNBLOCKABLE};
+use crate::vcpu::Vcpu;
 
-const UNBLOCKABLE: u64 = (1 << (sig::SIGKILL - 1)) | (1 << (sig::SIGSTOP - 1));
+fn valid(s: i64) -> bool {
+    (1..=i64::from(sig::NSIG)).contains(&s)
+}
+
+fn read_sigset(p: &Process, ptr: u64, size: u64) -> Result<u64, Errno> {
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    p.mm.read_u64(ptr)
+}
 
 /// rt_sigaction(2).
 pub fn rt_sigaction(p: &mut Process, a: &Args) -> SysResult {
     let (signum, act, old, size) = (a.int(0), a.u(1), a.u(2), a.u(3));
-    if size != 8 || !(1..=i64::from(sig::NSIG)).contains(&signum) {
+    if size != 8 || !valid(signum) {
         return Err(Errno::EINVAL);
     }
     let idx = (signum - 1) as usize;
@@ -27,11 +37,19 @@ pub fn rt_sigaction(p: &mut Process, a: &Args) -> SysResult {
     if let Some(mut n) = new {
         n.mask &= !UNBLOCKABLE;
         p.sig.actions[idx] = n;
+        // Setting SIG_IGN (or a default-ignore SIG_DFL) discards pending.
+        let s = signum as i32;
+        if n.handler == sig::SIG_IGN
+            || (n.handler == sig::SIG_DFL && delivery::default_action(s) == delivery::DefaultAction::Ign)
+        {
+            p.sig.pending &= !bit(s);
+        }
     }
     Ok(0)
 }
 
-/// rt_sigprocmask(2).
+/// rt_sigprocmask(2). Newly unblocked pending signals are delivered as the
+/// call returns.
 pub fn rt_sigprocmask(p: &mut Process, a: &Args) -> SysResult {
     let (how, set, old, size) = (a.u(0), a.u(1), a.u(2), a.u(3));
     if size != 8 {
@@ -55,114 +73,220 @@ pub fn rt_sigprocmask(p: &mut Process, a: &Args) -> SysResult {
     Ok(0)
 }
 
-/// sigaltstack(2): records the alternate stack.
-pub fn sigaltstack(p: &mut Process, a: &Args) -> SysResult {
-    const SS_DISABLE: u32 = 2;
-    const MINSIGSTKSZ: u64 = 5120;
+/// rt_sigpending(2).
+pub fn rt_sigpending(p: &mut Process, a: &Args) -> SysResult {
+    if a.u(1) != 8 {
+        return Err(Errno::EINVAL);
+    }
+    host::collect(p);
+    p.mm.write(a.u(0), &(p.sig.pending & p.sig.mask).to_le_bytes())?;
+    Ok(0)
+}
+
+/// Sleep until a forwarded host signal arrives (or `timeout` passes).
+/// Returns false on timeout.
+fn wait_host_signal(timeout: Option<std::time::Duration>) -> bool {
+    if host::any_pending() {
+        return true;
+    }
+    let ts = timeout.map(|d| libc::timespec { tv_sec: d.as_secs() as libc::time_t, tv_nsec: d.subsec_nanos() as _ });
+    // SAFETY: ppoll with no fds is an interruptible sleep; `ts` outlives the
+    // call; a null sigmask keeps the current one.
+    let r = unsafe {
+        libc::ppoll(std::ptr::null_mut(), 0, ts.as_ref().map_or(std::ptr::null(), |t| t as *const _), std::ptr::null())
+    };
+    !(r == 0 && timeout.is_some())
+}
+
+/// rt_sigsuspend(2): replace the mask and sleep until a signal is delivered.
+/// Always "fails" with EINTR; the frame records the old mask.
+pub fn rt_sigsuspend(p: &mut Process, a: &Args) -> SysResult {
+    let mask = read_sigset(p, a.u(0), a.u(1))? & !UNBLOCKABLE;
+    let old = p.sig.mask;
+    p.sig.mask = mask;
+    p.sig.saved_mask = Some(old);
+    loop {
+        host::collect(p);
+        if p.deliverable() != 0 {
+            return Err(Errno::EINTR);
+        }
+        wait_host_signal(None);
+    }
+}
+
+/// rt_sigtimedwait(2): dequeue a pending signal from `set`, waiting up to
+/// `timeout`.
+pub fn rt_sigtimedwait(p: &mut Process, a: &Args) -> SysResult {
+    let set = read_sigset(p, a.u(0), a.u(3))? & !UNBLOCKABLE;
+    let (info_ptr, ts_ptr) = (a.u(1), a.u(2));
+    let timeout = if ts_ptr != 0 {
+        let ts: Timespec = p.mm.read_obj(ts_ptr)?;
+        if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+            return Err(Errno::EINVAL);
+        }
+        Some(std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+    } else {
+        None
+    };
+    let deadline = timeout.map(|t| std::time::Instant::now() + t);
+    loop {
+        host::collect(p);
+        let hit = p.sig.pending & set;
+        if hit != 0 {
+            let s = hit.trailing_zeros() as i32 + 1;
+            p.sig.pending &= !bit(s);
+            let info = p.sig.info[(s - 1) as usize];
+            if info_ptr != 0 {
+                p.mm.write_obj(info_ptr, &info)?;
+            }
+            return Ok(s as u64);
+        }
+        if p.deliverable() != 0 {
+            return Err(Errno::EINTR);
+        }
+        let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
+        if left.is_some_and(|l| l.is_zero()) || !wait_host_signal(left) {
+            return Err(Errno::EAGAIN);
+        }
+    }
+}
+
+/// sigaltstack(2) (needs the caller's stack pointer: EPERM while on the
+/// alternate stack).
+pub fn sigaltstack(p: &mut Process, cpu: &mut dyn Vcpu, a: &Args) -> Result<Flow, Errno> {
     let (ss, old) = (a.u(0), a.u(1));
+    let sp = cpu.get(crate::vcpu::Reg::Sp);
+    let on = delivery::altstack_flags(p, sp) == sig::SS_ONSTACK;
     let new = if ss != 0 {
         let mut b = [0u8; 24];
         p.mm.read(ss, &mut b)?;
-        let sp = u64::from_le_bytes(b[0..8].try_into().unwrap_or_default());
+        let ss_sp = u64::from_le_bytes(b[0..8].try_into().unwrap_or_default());
         let flags = u32::from_le_bytes(b[8..12].try_into().unwrap_or_default());
         let size = u64::from_le_bytes(b[16..24].try_into().unwrap_or_default());
-        if flags & !(SS_DISABLE | (1 << 31)) != 0 {
+        // SS_AUTODISARM (1 << 31) is accepted and not modelled.
+        if flags & !(sig::SS_DISABLE | sig::SS_ONSTACK | (1 << 31)) != 0 {
             return Err(Errno::EINVAL);
         }
-        if flags & SS_DISABLE == 0 && size < MINSIGSTKSZ {
+        if on {
+            return Err(Errno::EPERM);
+        }
+        if flags & sig::SS_DISABLE == 0 && size < sig::MINSIGSTKSZ {
             return Err(Errno::ENOMEM);
         }
-        Some((sp, flags, size))
+        Some((ss_sp, flags, size))
     } else {
         None
     };
     if old != 0 {
-        let (sp, flags, size) = p.sig.altstack;
+        let (base, _, size) = p.sig.altstack;
         let mut b = [0u8; 24];
-        b[0..8].copy_from_slice(&sp.to_le_bytes());
-        b[8..12].copy_from_slice(&flags.to_le_bytes());
+        b[0..8].copy_from_slice(&base.to_le_bytes());
+        b[8..12].copy_from_slice(&delivery::altstack_flags(p, sp).to_le_bytes());
         b[16..24].copy_from_slice(&size.to_le_bytes());
         p.mm.write(old, &b)?;
     }
-    if let Some(n) = new {
-        p.sig.altstack = if n.1 & SS_DISABLE != 0 { (0, SS_DISABLE, 0) } else { n };
-    }
-    Ok(0)
-}
-
-/// Whether the default action of `s` terminates the process (signal(7):
-/// Term or Core). Ign and Cont do nothing; Stop needs job control, which
-/// a single guest process without a parent shell does not have.
-fn default_terminates(s: i32) -> bool {
-    !matches!(
-        s,
-        sig::SIGCHLD
-            | sig::SIGCONT
-            | sig::SIGURG
-            | sig::SIGWINCH
-            | sig::SIGSTOP
-            | sig::SIGTSTP
-            | sig::SIGTTIN
-            | sig::SIGTTOU
-    )
-}
-
-/// Send `s` to this process: apply the default action or report that a
-/// handler would run.
-fn send_self(p: &mut Process, s: i64) -> Result<Flow, Errno> {
-    if s == 0 {
-        return Ok(Flow::Return(0));
-    }
-    if !(1..=i64::from(sig::NSIG)).contains(&s) {
-        return Err(Errno::EINVAL);
-    }
-    let s = s as i32;
-    let act = p.sig.actions[(s - 1) as usize];
-    let blocked = p.sig.mask & (1u64 << (s - 1)) != 0;
-    if s != sig::SIGKILL && (act.handler == sig::SIG_IGN || blocked) {
-        return Ok(Flow::Return(0));
-    }
-    if s == sig::SIGKILL || act.handler == sig::SIG_DFL {
-        if default_terminates(s) {
-            return Ok(Flow::Killed(s));
-        }
-        return Ok(Flow::Return(0));
-    }
-    // A guest handler is installed: delivery needs signal frames, which
-    // this build does not have. Say so once and continue.
-    if p.reported_enosys.insert(1000 + s as u64) {
-        eprintln!("elfuse: signal {} has a guest handler; handler delivery is not implemented yet", sig::name(s));
+    if let Some((base, flags, size)) = new {
+        p.sig.altstack = if flags & sig::SS_DISABLE != 0 { (0, sig::SS_DISABLE, 0) } else { (base, 0, size) };
     }
     Ok(Flow::Return(0))
 }
 
-/// kill(2): only the calling process (or its group) is reachable.
-pub fn kill(p: &mut Process, a: &Args) -> Result<Flow, Errno> {
-    let pid = a.int(0);
-    if pid == i64::from(p.pid()) || pid == 0 || pid == -1 {
-        return send_self(p, a.int(1));
+/// rt_sigreturn(2): restore the frame; a bad frame kills with SIGSEGV.
+pub fn rt_sigreturn(p: &mut Process, cpu: &mut dyn Vcpu, _a: &Args) -> Result<Flow, Errno> {
+    match delivery::sigreturn(p, cpu) {
+        Ok(()) => Ok(Flow::Resume),
+        Err(_) => Ok(Flow::Killed(sig::SIGSEGV)),
     }
-    Err(Errno::ESRCH)
 }
 
-/// tkill(2).
-pub fn tkill(p: &mut Process, a: &Args) -> Result<Flow, Errno> {
-    if a.int(0) <= 0 {
+fn send(p: &mut Process, target_self: bool, pid: i64, s: i64, code: i32) -> SysResult {
+    if s != 0 && !valid(s) {
         return Err(Errno::EINVAL);
     }
-    if a.int(0) != i64::from(p.pid()) {
+    if target_self {
+        if s != 0 {
+            // SAFETY: getuid has no memory effects.
+            let uid = unsafe { libc::getuid() };
+            p.queue_signal(SigInfo::user(s as i32, code, p.pid(), uid));
+        }
+        return Ok(0);
+    }
+    // Another process: guest pids are host pids.
+    let hs = if s == 0 { 0 } else { host::to_host(s as i32).ok_or(Errno::EINVAL)? };
+    // SAFETY: kill has no memory effects.
+    if unsafe { libc::kill(pid as libc::pid_t, hs) } < 0 {
+        return Err(Errno::last_host());
+    }
+    Ok(0)
+}
+
+/// kill(2).
+pub fn kill(p: &mut Process, a: &Args) -> SysResult {
+    let pid = a.int(0);
+    let me = i64::from(p.pid());
+    if pid == me {
+        return send(p, true, pid, a.int(1), si::SI_USER);
+    }
+    // A group or broadcast includes this process too.
+    if pid == 0 || pid == -1 || pid == -me {
+        let r = send(p, false, pid, a.int(1), si::SI_USER);
+        send(p, true, me, a.int(1), si::SI_USER)?;
+        return r.or(Ok(0));
+    }
+    send(p, false, pid, a.int(1), si::SI_USER)
+}
+
+/// tkill(2): the only thread is the process.
+pub fn tkill(p: &mut Process, a: &Args) -> SysResult {
+    let tid = a.int(0);
+    if tid <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    if tid != i64::from(p.pid()) {
         return Err(Errno::ESRCH);
     }
-    send_self(p, a.int(1))
+    send(p, true, tid, a.int(1), si::SI_TKILL)
 }
 
 /// tgkill(2).
-pub fn tgkill(p: &mut Process, a: &Args) -> Result<Flow, Errno> {
-    if a.int(0) <= 0 || a.int(1) <= 0 {
+pub fn tgkill(p: &mut Process, a: &Args) -> SysResult {
+    let (tgid, tid) = (a.int(0), a.int(1));
+    if tgid <= 0 || tid <= 0 {
         return Err(Errno::EINVAL);
     }
-    if a.int(0) != i64::from(p.pid()) || a.int(1) != i64::from(p.pid()) {
+    if tgid != i64::from(p.pid()) || tid != i64::from(p.pid()) {
         return Err(Errno::ESRCH);
     }
-    send_self(p, a.int(2))
+    send(p, true, tid, a.int(2), si::SI_TKILL)
+}
+
+/// rt_sigqueueinfo(2) / rt_tgsigqueueinfo(2) to this process.
+fn queueinfo(p: &mut Process, pid: i64, s: i64, info_ptr: u64) -> SysResult {
+    if !valid(s) {
+        return Err(Errno::EINVAL);
+    }
+    let mut info: SigInfo = p.mm.read_obj(info_ptr)?;
+    // Only SI_QUEUE-style (negative) codes may be forged, as Linux checks.
+    if info.code >= 0 || info.code == si::SI_TKILL {
+        return Err(Errno::EPERM);
+    }
+    if pid != i64::from(p.pid()) {
+        return Err(Errno::ESRCH);
+    }
+    info.signo = s as i32;
+    p.queue_signal(info);
+    Ok(0)
+}
+
+/// rt_sigqueueinfo(2).
+pub fn rt_sigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
+    queueinfo(p, a.int(0), a.int(1), a.u(2))
+}
+
+/// rt_tgsigqueueinfo(2).
+pub fn rt_tgsigqueueinfo(p: &mut Process, a: &Args) -> SysResult {
+    if a.int(1) != i64::from(p.pid()) {
+        return Err(Errno::ESRCH);
+    }
+    queueinfo(p, a.int(0), a.int(2), a.u(3))
 }

@@ -172,6 +172,12 @@ pub trait Vcpu: Send {
     /// On the next resume, invalidate TLBs and instruction caches first (the
     /// host changed translation tables or mapped code).
     fn flush_on_resume(&mut self);
+    /// execve: run a new image on this vCPU (new guest-physical memory and
+    /// initial state); the cancel token stays the same.
+    fn reset(&mut self, phys: Arc<PhysMem>, setup: &El1Setup) -> Result<(), VcpuError> {
+        let _ = (phys, setup);
+        Err(VcpuError::Unavailable("execve is not implemented on this backend yet"))
+    }
     /// A handle that makes [`Vcpu::run`] return [`VcpuExit::Cancelled`].
     fn cancel_token(&self) -> CancelToken;
 }

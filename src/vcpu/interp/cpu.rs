@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use super::decode::DecodeCache;
+use super::decode;
 use super::exception::{Exception, ExecResult, FaultKind};
 use super::mmu::{Access, MmuFault, MmuRegs, Tlb};
 use crate::mem::phys::PhysMem;
@@ -56,7 +56,8 @@ pub struct ExclusiveMonitor {
 
 /// State of one software CPU.
 pub struct Cpu {
-    /// X0..X30; index 31 is a scratch slot, never read as a register.
+    /// X0..X30; index 31 is XZR and always holds zero (`set_x` restores it
+    /// after every write, so register reads need no branch).
     pub xregs: [u64; 32],
     /// SP_EL0.
     pub sp_el0: u64,
@@ -91,9 +92,58 @@ pub struct Cpu {
     pub phys: Arc<PhysMem>,
     /// TLB for data and instruction accesses.
     pub tlb: Tlb,
-    /// Decoded-instruction cache, by physical page.
-    pub icache: DecodeCache,
+    /// Cache and TLB maintenance not yet applied to the block cache.
+    pub maint: Maintenance,
 }
+
+/// Maintenance recorded by instruction handlers for the translated-block
+/// cache (which lives outside the [`Cpu`] the handlers see): the run loop
+/// applies it before the next block, and blocks end at every instruction
+/// that can record it.
+#[derive(Clone, Debug, Default)]
+pub struct Maintenance {
+    /// Something below is set.
+    pub pending: bool,
+    /// The TLB changed: forget cached fetch translations.
+    pub fetch: bool,
+    /// Drop every decoded instruction (`IC IALLU`).
+    pub all_code: bool,
+    /// Drop decoded instructions of these physical pages (`IC IVAU`).
+    pub pages: Vec<u64>,
+}
+
+/// Bit `nzcv` of entry `cond`: whether condition `cond` holds for flags
+/// `nzcv` (N = bit 3 ... V = bit 0), per ARM ARM `ConditionHolds`.
+const COND_TABLE: [u16; 16] = {
+    let mut t = [0u16; 16];
+    let mut cond = 0;
+    while cond < 16 {
+        let mut f = 0;
+        while f < 16 {
+            let (n, z, c, v) = (f & 8 != 0, f & 4 != 0, f & 2 != 0, f & 1 != 0);
+            let r = match cond >> 1 {
+                0 => z,
+                1 => c,
+                2 => n,
+                3 => v,
+                4 => c && !z,
+                5 => n == v,
+                6 => n == v && !z,
+                _ => true,
+            };
+            let r = if cond & 1 == 1 && cond != 15 { !r } else { r };
+            if r {
+                t[cond] |= 1 << f;
+            }
+            f += 1;
+        }
+        cond += 1;
+    }
+    t
+};
+
+/// `IC IVAU`s remembered one by one before they become an `IC IALLU`.
+const MAX_PENDING_PAGES: usize = 64;
 
 /// NZCV bit positions.
 pub const N_BIT: u32 = 1 << 31;
@@ -125,7 +175,7 @@ impl Cpu {
             excl: None,
             phys,
             tlb: Tlb::default(),
-            icache: DecodeCache::default(),
+            maint: Maintenance::default(),
         }
     }
 
@@ -134,18 +184,14 @@ impl Cpu {
     /// Xn, with n = 31 reading as XZR (zero).
     #[inline(always)]
     pub fn x(&self, n: u32) -> u64 {
-        if n == 31 {
-            0
-        } else {
-            self.xregs[n as usize]
-        }
+        self.xregs[n as usize & 31]
     }
-    /// Write Xn; n = 31 (XZR) discards.
+    /// Write Xn; n = 31 (XZR) discards. Branch-free: writes the slot, then
+    /// re-zeroes XZR's.
     #[inline(always)]
     pub fn set_x(&mut self, n: u32, v: u64) {
-        if n != 31 {
-            self.xregs[n as usize] = v;
-        }
+        self.xregs[n as usize & 31] = v;
+        self.xregs[31] = 0;
     }
     /// Wn, with n = 31 reading as WZR.
     #[inline(always)]
@@ -201,26 +247,11 @@ impl Cpu {
     pub fn set_nzcv(&mut self, n: bool, z: bool, c: bool, v: bool) {
         self.nzcv = (u32::from(n) << 31) | (u32::from(z) << 30) | (u32::from(c) << 29) | (u32::from(v) << 28);
     }
-    /// Evaluate an A64 condition code (ARM ARM `ConditionHolds`).
+    /// Evaluate an A64 condition code (ARM ARM `ConditionHolds`): one
+    /// lookup in a table of all 16 conditions by all 16 flag values.
     #[inline(always)]
     pub fn cond_holds(&self, cond: u32) -> bool {
-        let f = self.nzcv;
-        let (n, z, c, v) = (f & N_BIT != 0, f & Z_BIT != 0, f & C_BIT != 0, f & V_BIT != 0);
-        let r = match (cond >> 1) & 7 {
-            0 => z,
-            1 => c,
-            2 => n,
-            3 => v,
-            4 => c && !z,
-            5 => n == v,
-            6 => n == v && !z,
-            _ => true,
-        };
-        if cond & 1 == 1 && cond != 0xf {
-            !r
-        } else {
-            r
-        }
+        (COND_TABLE[(cond & 15) as usize] >> (self.nzcv >> 28)) & 1 != 0
     }
 
     // ---- SIMD&FP registers ----------------------------------------------
@@ -316,9 +347,22 @@ impl Cpu {
         })
     }
 
-    /// Read `N` bytes at `va` (any alignment; may cross pages).
-    #[inline]
+    /// Read `N` bytes at `va` (any alignment; may cross pages). The fast
+    /// path (a TLB hit inside one page) is inlined into the handlers.
+    #[inline(always)]
     pub fn read_bytes<const N: usize>(&mut self, va: u64) -> Result<[u8; N], Exception> {
+        if (va & 0xfff) as usize + N <= 4096 {
+            if let Some(p) = self.tlb.lookup_host(va, Access::Read, self.el) {
+                // SAFETY: `p..p+N` is inside one translated guest page.
+                return Ok(unsafe { std::ptr::read_unaligned(p.cast::<[u8; N]>()) });
+            }
+        }
+        self.read_bytes_slow(va)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn read_bytes_slow<const N: usize>(&mut self, va: u64) -> Result<[u8; N], Exception> {
         let mut out = [0u8; N];
         if (va & 0xfff) as usize + N <= 4096 {
             let p = self.host_ptr(va, N as u64, Access::Read)?;
@@ -340,9 +384,22 @@ impl Cpu {
     }
 
     /// Write `N` bytes at `va` (any alignment; may cross pages). Both pages
-    /// are checked before either is written.
-    #[inline]
+    /// are checked before either is written. The fast path is inlined.
+    #[inline(always)]
     pub fn write_bytes<const N: usize>(&mut self, va: u64, data: [u8; N]) -> ExecResult {
+        if (va & 0xfff) as usize + N <= 4096 {
+            if let Some(p) = self.tlb.lookup_host(va, Access::Write, self.el) {
+                // SAFETY: `p..p+N` is inside one translated guest page.
+                unsafe { std::ptr::write_unaligned(p.cast::<[u8; N]>(), data) };
+                return Ok(());
+            }
+        }
+        self.write_bytes_slow(va, data)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn write_bytes_slow<const N: usize>(&mut self, va: u64, data: [u8; N]) -> ExecResult {
         if (va & 0xfff) as usize + N <= 4096 {
             let p = self.host_ptr(va, N as u64, Access::Write)?;
             // SAFETY: `p..p+N` is inside one translated guest page.
@@ -362,52 +419,52 @@ impl Cpu {
     }
 
     /// Read a byte.
-    #[inline]
+    #[inline(always)]
     pub fn read_u8(&mut self, va: u64) -> Result<u8, Exception> {
         Ok(self.read_bytes::<1>(va)?[0])
     }
     /// Read a little-endian halfword.
-    #[inline]
+    #[inline(always)]
     pub fn read_u16(&mut self, va: u64) -> Result<u16, Exception> {
         Ok(u16::from_le_bytes(self.read_bytes(va)?))
     }
     /// Read a little-endian word.
-    #[inline]
+    #[inline(always)]
     pub fn read_u32(&mut self, va: u64) -> Result<u32, Exception> {
         Ok(u32::from_le_bytes(self.read_bytes(va)?))
     }
     /// Read a little-endian doubleword.
-    #[inline]
+    #[inline(always)]
     pub fn read_u64(&mut self, va: u64) -> Result<u64, Exception> {
         Ok(u64::from_le_bytes(self.read_bytes(va)?))
     }
     /// Read a little-endian quadword.
-    #[inline]
+    #[inline(always)]
     pub fn read_u128(&mut self, va: u64) -> Result<u128, Exception> {
         Ok(u128::from_le_bytes(self.read_bytes(va)?))
     }
     /// Write a byte.
-    #[inline]
+    #[inline(always)]
     pub fn write_u8(&mut self, va: u64, v: u8) -> ExecResult {
         self.write_bytes(va, [v])
     }
     /// Write a little-endian halfword.
-    #[inline]
+    #[inline(always)]
     pub fn write_u16(&mut self, va: u64, v: u16) -> ExecResult {
         self.write_bytes(va, v.to_le_bytes())
     }
     /// Write a little-endian word.
-    #[inline]
+    #[inline(always)]
     pub fn write_u32(&mut self, va: u64, v: u32) -> ExecResult {
         self.write_bytes(va, v.to_le_bytes())
     }
     /// Write a little-endian doubleword.
-    #[inline]
+    #[inline(always)]
     pub fn write_u64(&mut self, va: u64, v: u64) -> ExecResult {
         self.write_bytes(va, v.to_le_bytes())
     }
     /// Write a little-endian quadword.
-    #[inline]
+    #[inline(always)]
     pub fn write_u128(&mut self, va: u64, v: u128) -> ExecResult {
         self.write_bytes(va, v.to_le_bytes())
     }
@@ -441,52 +498,95 @@ impl Cpu {
     /// TLBI VMALLE1(IS): drop all translations.
     pub fn tlbi_all(&mut self) {
         self.tlb.flush();
-        self.icache.reset_fetch();
+        self.maint.fetch = true;
+        self.maint.pending = true;
     }
     /// TLBI VAE1 etc.: drop the translation of one page.
     pub fn tlbi_va(&mut self, va: u64) {
         self.tlb.flush_va(va);
-        self.icache.reset_fetch();
+        self.maint.fetch = true;
+        self.maint.pending = true;
     }
     /// IC IALLU(IS): drop every decoded instruction.
     pub fn ic_iallu(&mut self) {
-        self.icache.clear();
+        self.maint.all_code = true;
+        self.maint.pages.clear();
+        self.maint.pending = true;
     }
     /// IC IVAU: drop decoded instructions for the page holding `va`.
     pub fn ic_ivau(&mut self, va: u64) -> ExecResult {
-        let pa = self.translate(va, Access::Read)?;
-        self.icache.invalidate_page(pa);
+        let page = self.translate(va, Access::Read)? & !0xfff;
+        let m = &mut self.maint;
+        if !m.all_code && !m.pages.contains(&page) {
+            if m.pages.len() < MAX_PENDING_PAGES {
+                m.pages.push(page);
+            } else {
+                m.all_code = true;
+                m.pages.clear();
+            }
+        }
+        m.pending = true;
         Ok(())
     }
 
     // ---- execution ---------------------------------------------------------
 
-    /// Fetch, decode and execute one instruction. An exception is returned,
-    /// not taken: `pc` is left at the faulting instruction (`cur_pc`).
-    #[inline]
+    /// Fetch, decode and execute one instruction, bypassing the block cache
+    /// (for tests). An exception is returned, not taken: `pc` is left at the
+    /// faulting instruction (`cur_pc`).
     pub fn step(&mut self) -> ExecResult {
         let pc = self.pc;
+        self.cur_pc = pc;
         if pc & 3 != 0 {
-            self.cur_pc = pc;
             return Err(Exception::PcAlignment);
         }
-        let (handler, insn) = match self.icache.fetch(&self.phys, pc, self.el) {
-            Some(hi) => hi,
-            None => {
-                self.cur_pc = pc;
-                let pa = self.translate(pc, Access::Exec)?;
-                self.icache.set_fetch_page(pc, pa, self.el);
-                self.icache
-                    .fetch(&self.phys, pc, self.el)
-                    .ok_or(Exception::InstructionAbort { va: pc, kind: FaultKind::AddressSize(0) })?
-            }
-        };
-        self.cur_pc = pc;
+        let pa = self.translate(pc, Access::Exec)?;
+        let p =
+            self.phys.host_ptr(pa, 4).ok_or(Exception::InstructionAbort { va: pc, kind: FaultKind::AddressSize(0) })?;
+        // SAFETY: `host_ptr` checked that 4 bytes at `pa` are guest-physical memory.
+        let word = u32::from_le(unsafe { std::ptr::read_unaligned(p.cast::<u32>()) });
         self.pc = pc.wrapping_add(4);
-        let r = handler(self, insn);
+        let r = decode::decode(word)(self, word);
         if r.is_err() {
             self.pc = pc;
         }
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The condition table agrees with ARM ARM `ConditionHolds` written out.
+    #[test]
+    fn cond_table_matches_condition_holds() {
+        let phys = Arc::new(PhysMem::new(0x10_0000).expect("reserve"));
+        let mut cpu = Cpu::new(phys);
+        for f in 0..16u32 {
+            cpu.nzcv = f << 28;
+            let (n, z, c, v) = (f & 8 != 0, f & 4 != 0, f & 2 != 0, f & 1 != 0);
+            let expect = [
+                z,
+                !z,
+                c,
+                !c,
+                n,
+                !n,
+                v,
+                !v,
+                c && !z,
+                !c || z, // LS
+                n == v,
+                n != v,
+                n == v && !z,
+                n != v || z, // LE
+                true,
+                true,
+            ];
+            for (cond, &e) in expect.iter().enumerate() {
+                assert_eq!(cpu.cond_holds(cond as u32), e, "cond {cond:#x} nzcv {f:#06b}");
+            }
+        }
     }
 }

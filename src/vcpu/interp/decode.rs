@@ -1,4 +1,5 @@
-//! Declarative A64 decoding and the decoded-instruction cache.
+//! Declarative A64 decoding (decoded instructions are cached as blocks, in
+//! `block.rs`).
 //!
 //! Each encoding class (in `exec/`) lists its instructions as bit patterns
 //! written like the ARM ARM encoding diagrams: 32 characters, `0`/`1` fixed,
@@ -10,11 +11,8 @@
 
 use std::sync::OnceLock;
 
-use fnv::FnvHashMap;
-
 use super::cpu::Cpu;
 use super::exception::{Exception, ExecResult};
-use crate::mem::phys::PhysMem;
 
 /// An instruction handler: executes `insn` on the CPU.
 pub type Handler = fn(&mut Cpu, u32) -> ExecResult;
@@ -137,112 +135,6 @@ pub fn lookup(insn: u32) -> Option<&'static Insn> {
 /// Decode `insn` to its handler (UNDEFINED if no pattern matches).
 pub fn decode(insn: u32) -> Handler {
     lookup(insn).map_or(undefined as Handler, |e| e.exec)
-}
-
-const SLOTS: usize = 1024;
-
-struct DecodedPage {
-    pa: u64,
-    slots: Box<[Option<(Handler, u32)>]>,
-}
-
-/// Decoded instructions, by guest-physical page, plus the current fetch
-/// page of each exception level (a cached instruction-side translation:
-/// execute permission differs per EL, so EL0 and EL1 never share one).
-pub struct DecodeCache {
-    pages: Vec<DecodedPage>,
-    by_pa: FnvHashMap<u64, usize>,
-    /// Per EL: (virtual page number or u64::MAX, index into `pages`).
-    fetch: [(u64, usize); 2],
-    /// Per EL, recently fetched pages, direct-mapped by virtual page number:
-    /// each entry was made after an execute-permission translation at that
-    /// EL and lives until the next TLB maintenance.
-    recent: Box<[[(u64, usize); RECENT]; 2]>,
-}
-
-const RECENT: usize = 64;
-
-impl Default for DecodeCache {
-    fn default() -> Self {
-        DecodeCache {
-            pages: Vec::new(),
-            by_pa: FnvHashMap::default(),
-            fetch: [(u64::MAX, 0); 2],
-            recent: Box::new([[(u64::MAX, 0); RECENT]; 2]),
-        }
-    }
-}
-
-impl DecodeCache {
-    /// The decoded instruction at `pc`, if `pc` is on the current fetch
-    /// page of exception level `el`. Decodes on first use.
-    #[inline(always)]
-    pub fn fetch(&mut self, phys: &PhysMem, pc: u64, el: u8) -> Option<(Handler, u32)> {
-        let e = usize::from(el & 1);
-        let (mut vpn, mut idx) = self.fetch[e];
-        if pc >> 12 != vpn {
-            (vpn, idx) = self.recent[e][((pc >> 12) as usize) & (RECENT - 1)];
-            if pc >> 12 != vpn {
-                return None;
-            }
-            self.fetch[e] = (vpn, idx);
-        }
-        let page = &mut self.pages[idx];
-        let i = ((pc >> 2) as usize) & (SLOTS - 1);
-        if let Some(hi) = page.slots[i] {
-            return Some(hi);
-        }
-        let pa = page.pa | (pc & 0xffc);
-        let word = phys.host_ptr(pa, 4).map(|p| {
-            // SAFETY: in-bounds 4-byte read of guest-physical memory.
-            u32::from_le(unsafe { std::ptr::read_unaligned(p.cast::<u32>()) })
-        })?;
-        let hi = (decode(word), word);
-        page.slots[i] = Some(hi);
-        Some(hi)
-    }
-
-    /// Make the page at physical `pa` (translated from `pc` with execute
-    /// permission at `el`) the current fetch page of `el`.
-    pub fn set_fetch_page(&mut self, pc: u64, pa: u64, el: u8) {
-        let pa_page = pa & !0xfff;
-        let idx = match self.by_pa.get(&pa_page) {
-            Some(&i) => i,
-            None => {
-                self.pages.push(DecodedPage { pa: pa_page, slots: vec![None; SLOTS].into_boxed_slice() });
-                let i = self.pages.len() - 1;
-                self.by_pa.insert(pa_page, i);
-                i
-            }
-        };
-        let e = usize::from(el & 1);
-        self.fetch[e] = (pc >> 12, idx);
-        self.recent[e][((pc >> 12) as usize) & (RECENT - 1)] = (pc >> 12, idx);
-    }
-
-    /// Forget the cached fetch translations (TLB maintenance).
-    pub fn reset_fetch(&mut self) {
-        self.fetch = [(u64::MAX, 0); 2];
-        for el in self.recent.iter_mut() {
-            el.fill((u64::MAX, 0));
-        }
-    }
-
-    /// Drop every decoded instruction.
-    pub fn clear(&mut self) {
-        self.pages.clear();
-        self.by_pa.clear();
-        self.reset_fetch();
-    }
-
-    /// Drop decoded instructions of the physical page holding `pa`.
-    pub fn invalidate_page(&mut self, pa: u64) {
-        if let Some(&i) = self.by_pa.get(&(pa & !0xfff)) {
-            for s in self.pages[i].slots.iter_mut() {
-                *s = None;
-            }
-        }
-    }
 }
 
 #[cfg(test)]

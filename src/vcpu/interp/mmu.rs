@@ -28,15 +28,12 @@ impl Access {
             Access::Write => P_W,
             Access::Exec => P_X,
         };
-        if el == 0 {
-            b
-        } else {
-            b << 3
-        }
+        // EL0's bits, or EL1's three above them (branch-free).
+        b << (3 * (el & 1))
     }
 }
 
-const TLB_SIZE: usize = 1024;
+const TLB_SIZE: usize = 4096;
 const INVALID: u64 = u64::MAX;
 
 #[derive(Clone, Copy)]

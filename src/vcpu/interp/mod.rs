@@ -1,10 +1,15 @@
 //! The `interp` backend: elfuse's own AArch64 CPU.
 //!
 //! It executes EL0 guest code and the EL1 shim, walks the guest's page
-//! tables with a software MMU, and caches decoded instructions by physical
-//! page. An exception at EL0 enters the shim exactly as on hardware; the
-//! shim's `hvc` returns control to the host as a [`VcpuExit`].
+//! tables with a software MMU, and decodes straight-line runs of guest code
+//! once into translated blocks (`block.rs`). An exception at EL0 enters the
+//! shim exactly as on hardware; the shim's `hvc` returns control to the host
+//! as a [`VcpuExit`].
+//!
+//! `ELFUSE_STATS=1` makes each vCPU report on exit, to stderr, the guest
+//! instructions it executed and the rate (MIPS over its lifetime).
 
+pub mod block;
 pub mod cpu;
 pub mod decode;
 pub mod exception;
@@ -15,6 +20,7 @@ pub mod testing;
 
 use std::sync::Arc;
 
+use self::block::BlockCache;
 use self::cpu::Cpu;
 use self::exception::Exception;
 use super::{arch, shim, CancelToken, El1Setup, Reg, Vcpu, VcpuError, VcpuExit};
@@ -25,7 +31,14 @@ use crate::mem::phys::PhysMem;
 /// (Linux also emulates EL0 reads of the ID registers: HWCAP_CPUID.)
 pub const HWCAP: u64 = {
     use crate::abi::auxv::*;
-    HWCAP_FP | HWCAP_ASIMD | HWCAP_CPUID | HWCAP_CRC32 | HWCAP_ATOMICS | HWCAP_LRCPC | HWCAP_ILRCPC | HWCAP_FLAGM
+    HWCAP_FP
+        | HWCAP_ASIMD
+        | HWCAP_CPUID
+        | HWCAP_CRC32
+        | HWCAP_ATOMICS
+        | HWCAP_LRCPC
+        | HWCAP_ILRCPC
+        | HWCAP_FLAGM
 };
 
 /// Instructions executed between checks for cancellation.
@@ -34,6 +47,9 @@ const BUDGET: u32 = 4096;
 /// A software vCPU.
 pub struct InterpVcpu {
     cpu: Cpu,
+    blocks: BlockCache,
+    /// Set when `ELFUSE_STATS` asks for a report: the vCPU's start time.
+    stats: Option<std::time::Instant>,
     /// Stopped after the shim's `hvc`: the EL0 view lives in ELR/SPSR.
     in_shim: bool,
     flush_pending: bool,
@@ -45,7 +61,15 @@ impl InterpVcpu {
     pub fn new(phys: Arc<PhysMem>, setup: &El1Setup) -> InterpVcpu {
         let mut cpu = Cpu::new(phys);
         load_el1(&mut cpu, setup);
-        InterpVcpu { cpu, in_shim: false, flush_pending: false, cancel: CancelToken::default() }
+        let stats = std::env::var_os("ELFUSE_STATS").is_some_and(|v| v != "0").then(std::time::Instant::now);
+        InterpVcpu {
+            cpu,
+            blocks: BlockCache::default(),
+            stats,
+            in_shim: false,
+            flush_pending: false,
+            cancel: CancelToken::default(),
+        }
     }
 
     /// The CPU state (for tests and diagnostics).
@@ -83,24 +107,23 @@ impl Vcpu for InterpVcpu {
         self.flush_pending = false;
         self.in_shim = false;
         loop {
-            for _ in 0..BUDGET {
-                match self.cpu.step() {
-                    Ok(()) => {}
-                    Err(Exception::Hvc(vector)) if self.cpu.el == 1 => {
-                        self.cpu.pc = self.cpu.cur_pc.wrapping_add(4);
-                        self.in_shim = true;
-                        let s = &self.cpu.sys;
-                        return Ok(VcpuExit::from_syndrome(vector, s.esr_el1, s.far_el1));
-                    }
-                    Err(e) => {
-                        let pc = self.cpu.cur_pc;
-                        self.cpu.take_exception(e, pc);
+            match self.blocks.run(&mut self.cpu, BUDGET) {
+                // Only stop at EL0, where the EL0 view is the live state.
+                Ok(()) => {
+                    if self.cpu.el == 0 && self.cancel.take() {
+                        return Ok(VcpuExit::Cancelled);
                     }
                 }
-            }
-            // Only stop at EL0, where the EL0 view is the live state.
-            if self.cpu.el == 0 && self.cancel.take() {
-                return Ok(VcpuExit::Cancelled);
+                Err(Exception::Hvc(vector)) if self.cpu.el == 1 => {
+                    self.cpu.pc = self.cpu.cur_pc.wrapping_add(4);
+                    self.in_shim = true;
+                    let s = &self.cpu.sys;
+                    return Ok(VcpuExit::from_syndrome(vector, s.esr_el1, s.far_el1));
+                }
+                Err(e) => {
+                    let pc = self.cpu.cur_pc;
+                    self.cpu.take_exception(e, pc);
+                }
             }
         }
     }
@@ -155,8 +178,30 @@ impl Vcpu for InterpVcpu {
         self.flush_pending = true;
     }
 
+    fn reset(&mut self, phys: Arc<PhysMem>, setup: &El1Setup) -> Result<(), VcpuError> {
+        self.cpu = Cpu::new(phys);
+        load_el1(&mut self.cpu, setup);
+        self.in_shim = false;
+        self.flush_pending = false;
+        Ok(())
+    }
+
     fn cancel_token(&self) -> CancelToken {
         self.cancel.clone()
+    }
+}
+
+impl Drop for InterpVcpu {
+    fn drop(&mut self) {
+        if let Some(start) = self.stats {
+            let secs = start.elapsed().as_secs_f64();
+            let n = self.blocks.executed;
+            eprintln!(
+                "elfuse: stats: {n} guest instructions in {secs:.3} s ({:.0} MIPS), {} blocks decoded",
+                n as f64 / secs.max(1e-9) / 1e6,
+                self.blocks.built
+            );
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use super::block::BlockCache;
 use super::cpu::Cpu;
 use super::exception::Exception;
 use crate::mem::layout;
@@ -26,6 +27,8 @@ pub const END: Exception = Exception::Brk(0x7777);
 pub struct TestCpu {
     /// The CPU under test.
     pub cpu: Cpu,
+    /// Its translated blocks.
+    pub blocks: BlockCache,
 }
 
 impl Default for TestCpu {
@@ -44,23 +47,22 @@ impl TestCpu {
         let mut cpu = Cpu::new(phys);
         let setup = El1Setup { ttbr0: pt.ttbr0(), ttbr1: pt.ttbr1(), entry: CODE, sp: DATA + DATA_SIZE };
         super::load_el1(&mut cpu, &setup);
-        TestCpu { cpu }
+        TestCpu { cpu, blocks: BlockCache::default() }
     }
 
     /// Execute `code` from [`CODE`]; return the exception that stopped it
-    /// ([`END`] when every instruction ran), with at most 1,000,000 steps.
+    /// ([`END`] when every instruction ran), with at most about 1,000,000
+    /// instructions. Runs through the block cache, as the vCPU does.
     pub fn run(&mut self, code: &[u32]) -> Exception {
         let mut bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
         bytes.extend_from_slice(&0xd42e_eee0u32.to_le_bytes()); // brk #0x7777
         self.cpu.phys.write_bytes(CODE, &bytes).expect("code fits");
         self.cpu.ic_iallu();
         self.cpu.pc = CODE;
-        for _ in 0..1_000_000 {
-            if let Err(e) = self.cpu.step() {
-                return e;
-            }
+        match self.blocks.run(&mut self.cpu, 1_000_000) {
+            Err(e) => e,
+            Ok(()) => panic!("test code did not finish"),
         }
-        panic!("test code did not finish");
     }
 
     /// Execute `code` and assert it ran to the end.

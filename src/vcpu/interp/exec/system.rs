@@ -179,6 +179,12 @@ fn id_register(r: SysReg) -> Option<u64> {
         (3, 0, 0, 0, 6) => Some(0), // REVIDR_EL1
         // ID_AA64PFR0_EL1: EL0/EL1 AArch64-only, FP and AdvSIMD implemented.
         (3, 0, 0, 4, 0) => Some(0x11),
+        // ID_AA64ISAR0_EL1: AES=2 (with PMULL), SHA1=1, SHA2=1, CRC32=1,
+        // Atomic=2 (LSE), TS=1 (FlagM) -- each checked against qemu by
+        // `make isa-check` (docs/isa.md).
+        (3, 0, 0, 6, 0) => Some((2 << 4) | (1 << 8) | (1 << 12) | (1 << 16) | (2 << 20) | (1 << 52)),
+        // ID_AA64ISAR1_EL1: LRCPC=2 (LDAPR and LDAPUR/STLUR).
+        (3, 0, 0, 6, 1) => Some(2 << 20),
         (3, 0, 0, crm, _) if crm == 0 || (2..=7).contains(&crm) => Some(0),
         _ => None,
     }

@@ -1,0 +1,87 @@
+/* Threads: 64 threads on a mutex/condvar, TLS, unique tids, join, stacks
+ * the caller frees after join, thread-directed signal to self. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define N 64
+#define ITERS 2000
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static long counter;
+static int ready, go;
+static __thread int tls_value;
+static pid_t tids[N];
+
+static void *worker(void *arg) {
+    long id = (long)arg;
+    tls_value = (int)id;
+    tids[id] = (pid_t)syscall(SYS_gettid);
+    pthread_mutex_lock(&mu);
+    ready++;
+    pthread_cond_broadcast(&cv);
+    while (!go) pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+    for (int i = 0; i < ITERS; i++) {
+        pthread_mutex_lock(&mu);
+        counter++;
+        pthread_mutex_unlock(&mu);
+    }
+    return (void *)(long)(tls_value == id);
+}
+
+static void *small(void *arg) { return arg; }
+
+int main(void) {
+    setvbuf(stdout, NULL, _IONBF, 0);
+    pthread_t th[N];
+    for (long i = 0; i < N; i++)
+        if (pthread_create(&th[i], NULL, worker, (void *)i) != 0) { printf("create failed\n"); return 1; }
+    pthread_mutex_lock(&mu);
+    while (ready < N) pthread_cond_wait(&cv, &mu);
+    go = 1;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+    long tls_ok = 0;
+    for (int i = 0; i < N; i++) {
+        void *r;
+        pthread_join(th[i], &r);
+        tls_ok += (long)r;
+    }
+    int unique = 1;
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++) unique &= tids[i] != tids[j] && tids[i] != getpid();
+    printf("counter=%ld expected=%d tls_ok=%ld unique_tids=%d\n", counter, N * ITERS, tls_ok, unique);
+
+    /* A thread on a caller-provided stack, freed right after join. */
+    for (int k = 0; k < 20; k++) {
+        size_t sz = 256 * 1024;
+        void *stk = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setstack(&at, stk, sz);
+        pthread_t t;
+        void *r = NULL;
+        if (pthread_create(&t, &at, small, (void *)(long)(k + 1)) != 0) { printf("create2 failed\n"); return 1; }
+        pthread_join(t, &r);
+        munmap(stk, sz);
+        if ((long)r != k + 1) { printf("bad result\n"); return 1; }
+    }
+    printf("own-stack threads joined and unmapped\n");
+
+    /* Detached threads that exit on their own. */
+    for (int k = 0; k < 8; k++) {
+        pthread_t t;
+        pthread_create(&t, NULL, small, NULL);
+        pthread_detach(t);
+    }
+    usleep(50000);
+    printf("done\n");
+    return 0;
+}
