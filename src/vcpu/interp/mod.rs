@@ -31,14 +31,7 @@ use crate::mem::phys::PhysMem;
 /// (Linux also emulates EL0 reads of the ID registers: HWCAP_CPUID.)
 pub const HWCAP: u64 = {
     use crate::abi::auxv::*;
-    HWCAP_FP
-        | HWCAP_ASIMD
-        | HWCAP_CPUID
-        | HWCAP_CRC32
-        | HWCAP_ATOMICS
-        | HWCAP_LRCPC
-        | HWCAP_ILRCPC
-        | HWCAP_FLAGM
+    HWCAP_FP | HWCAP_ASIMD | HWCAP_CPUID | HWCAP_CRC32 | HWCAP_ATOMICS | HWCAP_LRCPC | HWCAP_ILRCPC | HWCAP_FLAGM
 };
 
 /// Instructions executed between checks for cancellation.
