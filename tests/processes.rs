@@ -57,7 +57,101 @@ fn threads_mutex_condvar_join() {
         &guest("threads"),
         &[],
         b"",
-        "counter=128000 expected=128000 tls_ok=64 unique_tids=1\nown-stack threads joined and unmapped\ndone\n",
+        "counter=128000 expected=128000 tls_ok=64 unique_tids=1\nown-stack threads joined and unmapped\n\
+pipe between threads: 4 [ping]\ndone\n",
         0,
     );
+}
+
+/// A small root: busybox and the applet links a shell needs.
+fn busybox_root(tag: &str) -> std::path::PathBuf {
+    let root = std::env::temp_dir().join(format!("elfuse-proc-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::create_dir_all(root.join("w")).unwrap();
+    std::fs::copy(busybox(), root.join("bin/busybox")).unwrap();
+    for a in ["sh", "ls", "sort", "uniq", "head", "xargs", "echo", "true", "wc", "sleep", "cat", "seq", "tr"] {
+        std::os::unix::fs::symlink("busybox", root.join("bin").join(a)).unwrap();
+    }
+    for f in ["b.txt", "a.txt", "c.log", "d.log", "e.log"] {
+        std::fs::write(root.join("w").join(f), f).unwrap();
+    }
+    root
+}
+
+fn in_root(root: &std::path::Path, script: &str) -> std::process::Output {
+    run_elfuse(
+        &["--sysroot", root.to_str().unwrap(), "--workdir", "/w", "--env", "PATH=/bin", "/bin/sh", "-c", script],
+        b"",
+    )
+}
+
+#[test]
+fn busybox_root_pipelines_xargs_and_jobs() {
+    let root = busybox_root("pipes");
+    let o = in_root(
+        &root,
+        "ls | sed 's/.*[.]//' 2>/dev/null; ls | tr . ' ' | while read a b; do echo $b; done | sort | uniq -c | head",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "      3 log\n      2 txt\n",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = in_root(&root, "seq 1 5 | xargs echo n:");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "n: 1 2 3 4 5\n", "{}", String::from_utf8_lossy(&o.stderr));
+    let o = in_root(&root, "(sleep 0.1; echo late) & (echo early) & wait; echo all");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "early\nlate\nall\n", "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+fn host_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+}
+
+fn host_children(pid: u32) -> usize {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|s| {
+            s.rsplit(')').next().and_then(|t| t.split_whitespace().nth(1)).and_then(|x| x.parse::<u32>().ok())
+                == Some(pid)
+        })
+        .count()
+}
+
+#[test]
+fn thousand_fork_exec_cycles_leak_nothing() {
+    use std::io::{BufRead, BufReader};
+    let root = busybox_root("loop");
+    let mut child = std::process::Command::new(elfuse())
+        .args(["--sysroot", root.to_str().unwrap(), "--workdir", "/w", "--env", "PATH=/bin", "/bin/sh", "-c"])
+        .arg(
+            "echo start; sleep 0.3; i=0; while [ $i -lt 1000 ]; do /bin/true; i=$((i+1)); done; echo end $i; sleep 0.3",
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "start\n");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let before = host_fds(pid);
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "end 1000\n");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let after = host_fds(pid);
+    let children = host_children(pid);
+    assert!(child.wait().unwrap().success());
+    assert_eq!(before, after, "elfuse's host fds changed over 1000 fork/exec cycles");
+    // busybox runs `sleep` in-process (a no-fork applet): no host process
+    // may remain from the 1000 cycles.
+    assert_eq!(children, 0, "host processes left behind");
+    std::fs::remove_dir_all(&root).unwrap();
 }

@@ -6,6 +6,7 @@
 
 pub mod strace;
 pub mod sys_attr;
+pub mod sys_block;
 pub mod sys_cred;
 pub mod sys_exec;
 pub mod sys_file;

@@ -236,13 +236,19 @@ pub fn kill(p: &mut Process, a: &Args) -> SysResult {
     send(p, false, pid, a.int(1), si::SI_USER)
 }
 
-/// tkill(2): the only thread is the process.
+/// Whether `tid` is one of this process's threads.
+fn own_thread(p: &Process, tid: i64) -> bool {
+    tid == i64::from(p.pid()) || i32::try_from(tid).is_ok_and(|t| p.threads.contains_key(&t))
+}
+
+/// tkill(2). A signal to one of this process's threads becomes pending on
+/// the process (elfuse keeps one signal mask per process for now).
 pub fn tkill(p: &mut Process, a: &Args) -> SysResult {
     let tid = a.int(0);
     if tid <= 0 {
         return Err(Errno::EINVAL);
     }
-    if tid != i64::from(p.pid()) {
+    if !own_thread(p, tid) {
         return Err(Errno::ESRCH);
     }
     send(p, true, tid, a.int(1), si::SI_TKILL)
@@ -254,7 +260,7 @@ pub fn tgkill(p: &mut Process, a: &Args) -> SysResult {
     if tgid <= 0 || tid <= 0 {
         return Err(Errno::EINVAL);
     }
-    if tgid != i64::from(p.pid()) || tid != i64::from(p.pid()) {
+    if tgid != i64::from(p.pid()) || !own_thread(p, tid) {
         return Err(Errno::ESRCH);
     }
     send(p, true, tid, a.int(2), si::SI_TKILL)

@@ -38,6 +38,14 @@ static void *worker(void *arg) {
 
 static void *small(void *arg) { return arg; }
 
+static int pfd[2];
+static char got[16];
+static void *reader(void *arg) {
+    (void)arg;
+    ssize_t n = read(pfd[0], got, sizeof got - 1); /* blocks until main writes */
+    return (void *)n;
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
     pthread_t th[N];
@@ -82,6 +90,15 @@ int main(void) {
         pthread_detach(t);
     }
     usleep(50000);
+    /* A thread blocked reading a pipe must not stop the writer thread. */
+    pipe(pfd);
+    pthread_t rt;
+    pthread_create(&rt, NULL, reader, NULL);
+    usleep(100000);
+    write(pfd[1], "ping", 4);
+    void *n;
+    pthread_join(rt, &n);
+    printf("pipe between threads: %ld [%s]\n", (long)n, got);
     printf("done\n");
     return 0;
 }

@@ -1,0 +1,162 @@
+//! Blocking calls in multi-threaded processes.
+//!
+//! Ordinary handlers run with the process locked. A call that may block —
+//! a read from an empty pipe, a sleep, a wait for a child — must not hold
+//! the lock, or the other threads stop (and a thread writing the very
+//! pipe another thread reads would deadlock). These wrappers wait
+//! *unlocked* (on a duplicate of the host fd, so a concurrent close cannot
+//! redirect the wait), checking for signals, then run the ordinary handler
+//! under the lock. A single-threaded process takes the ordinary path.
+
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+use super::{sys_io, sys_process, sys_time, Args, Flow, SysResult, Task};
+use crate::abi::errno::Errno;
+use crate::abi::time::Timespec;
+use crate::fdtable::dup_host;
+
+/// How often an unlocked wait looks for a signal to deliver.
+const SIGNAL_POLL_MS: i32 = 20;
+
+fn locked(task: &Task, a: &Args, f: fn(&mut crate::process::Process, &Args) -> SysResult) -> Result<Flow, Errno> {
+    let mut p = task.lock();
+    f(&mut p, a).map(Flow::Return)
+}
+
+/// EINTR if a signal is ready for delivery.
+fn check_signals(task: &Task) -> Result<(), Errno> {
+    let mut p = task.lock();
+    crate::signal::host::collect(&mut p);
+    if p.deliverable() != 0 {
+        Err(Errno::EINTR)
+    } else {
+        Ok(())
+    }
+}
+
+/// Wait, unlocked, until guest fd `fd` is ready for `events`. Returns at
+/// once for single-threaded processes and non-blocking fds.
+fn wait_ready(task: &Task, fd: i64, events: i16) -> Result<(), Errno> {
+    let host = {
+        let p = task.lock();
+        if p.threads.len() <= 1 {
+            return Ok(());
+        }
+        dup_host(p.fds.host(fd)?, 3)?
+    };
+    // SAFETY: F_GETFL on our own duplicate.
+    if unsafe { libc::fcntl(host.as_raw_fd(), libc::F_GETFL) } & libc::O_NONBLOCK != 0 {
+        return Ok(());
+    }
+    loop {
+        let mut pfd = libc::pollfd { fd: host.as_raw_fd(), events, revents: 0 };
+        // SAFETY: one pollfd on the stack.
+        let r = unsafe { libc::poll(&mut pfd, 1, SIGNAL_POLL_MS) };
+        if r > 0 {
+            return Ok(());
+        }
+        check_signals(task)?;
+    }
+}
+
+/// read(2).
+pub fn read(task: &Task, a: &Args) -> Result<Flow, Errno> {
+    wait_ready(task, a.int(0), libc::POLLIN)?;
+    locked(task, a, sys_io::read)
+}
+
+/// readv(2).
+pub fn readv(task: &Task, a: &Args) -> Result<Flow, Errno> {
+    wait_ready(task, a.int(0), libc::POLLIN)?;
+    locked(task, a, sys_io::readv)
+}
+
+/// write(2).
+pub fn write(task: &Task, a: &Args) -> Result<Flow, Errno> {
+    wait_ready(task, a.int(0), libc::POLLOUT)?;
+    locked(task, a, sys_io::write)
+}
+
+/// writev(2).
+pub fn writev(task: &Task, a: &Args) -> Result<Flow, Errno> {
+    wait_ready(task, a.int(0), libc::POLLOUT)?;
+    locked(task, a, sys_io::writev)
+}
+
+/// Sleep until `until` unlocked, in slices, returning EINTR (with the
+/// remaining time) if a signal arrives.
+fn sleep_unlocked(task: &Task, until: Instant) -> Result<(), Duration> {
+    loop {
+        let now = Instant::now();
+        if now >= until {
+            return Ok(());
+        }
+        std::thread::sleep((until - now).min(Duration::from_millis(SIGNAL_POLL_MS as u64)));
+        if check_signals(task).is_err() {
+            return Err(until.saturating_duration_since(Instant::now()));
+        }
+    }
+}
+
+/// nanosleep(2).
+pub fn nanosleep(task: &Task, a: &Args) -> Result<Flow, Errno> {
+    if task.lock().threads.len() <= 1 {
+        return locked(task, a, sys_time::nanosleep);
+    }
+    let ts: Timespec = task.lock().mm.read_obj(a.u(0))?;
+    if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+        return Err(Errno::EINVAL);
+    }
+    let until = Instant::now() + Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+    match sleep_unlocked(task, until) {
+        Ok(()) => Ok(Flow::Return(0)),
+        Err(left) => {
+            if a.u(1) != 0 {
+                let rem = Timespec { tv_sec: left.as_secs() as i64, tv_nsec: i64::from(left.subsec_nanos()) };
+                task.lock().mm.write_obj(a.u(1), &rem)?;
+            }
+            Err(Errno::EINTR)
+        }
+    }
+}
+
+/// clock_nanosleep(2): relative sleeps unlocked; absolute ones as usual.
+pub fn clock_nanosleep(task: &Task, a: &Args) -> Result<Flow, Errno> {
+    if task.lock().threads.len() <= 1 || a.u(1) & 1 != 0 {
+        return locked(task, a, sys_time::clock_nanosleep);
+    }
+    let ts: Timespec = task.lock().mm.read_obj(a.u(2))?;
+    if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+        return Err(Errno::EINVAL);
+    }
+    let until = Instant::now() + Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+    match sleep_unlocked(task, until) {
+        Ok(()) => Ok(Flow::Return(0)),
+        Err(left) => {
+            if a.u(3) != 0 {
+                let rem = Timespec { tv_sec: left.as_secs() as i64, tv_nsec: i64::from(left.subsec_nanos()) };
+                task.lock().mm.write_obj(a.u(3), &rem)?;
+            }
+            Err(Errno::EINTR)
+        }
+    }
+}
+
+/// wait4(2): a blocking wait in a multi-threaded process waits unlocked
+/// (polling with WNOHANG), so the other threads keep running.
+pub fn wait4(task: &Task, a: &Args) -> Result<Flow, Errno> {
+    const WNOHANG: u64 = 1;
+    if task.lock().threads.len() <= 1 || a.u(2) & WNOHANG != 0 {
+        return locked(task, a, sys_process::wait4);
+    }
+    let polled = Args([a.u(0), a.u(1), a.u(2) | WNOHANG, a.u(3), 0, 0]);
+    loop {
+        let r = locked(task, &polled, sys_process::wait4)?;
+        if r != Flow::Return(0) {
+            return Ok(r);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        check_signals(task)?;
+    }
+}
