@@ -48,6 +48,13 @@ pub struct SignalState {
     pub info: [SigInfo; 64],
     /// The mask to restore after a temporary one (rt_sigsuspend, ppoll).
     pub saved_mask: Option<u64>,
+    /// Signals pending on the thread itself (tkill/tgkill), with infos.
+    pub tpending: u64,
+    /// Infos of `tpending` signals.
+    pub tinfo: Vec<SigInfo>,
+    /// The thread whose mask, saved mask, alternate stack and thread
+    /// pending set are held above (swapped when another thread locks).
+    pub owner: i32,
 }
 
 impl Default for SignalState {
@@ -59,19 +66,49 @@ impl Default for SignalState {
             pending: 0,
             info: [SigInfo::default(); 64],
             saved_mask: None,
+            tpending: 0,
+            tinfo: Vec::new(),
+            owner: std::process::id() as i32,
         }
     }
 }
 
 /// Per-thread state kept with the process (the thread's tid is the key).
-#[derive(Clone, Debug, Default)]
+/// The signal fields are parked here while another thread's are live in
+/// [`SignalState`].
+#[derive(Clone, Debug)]
 pub struct ThreadState {
+    /// Signal mask.
+    pub mask: u64,
+    /// Mask to restore after a temporary one.
+    pub saved_mask: Option<u64>,
+    /// sigaltstack (sp, flags, size).
+    pub altstack: (u64, u32, u64),
+    /// Thread-directed pending signals.
+    pub tpending: u64,
+    /// Their infos.
+    pub tinfo: Vec<SigInfo>,
     /// set_tid_address / CLONE_CHILD_CLEARTID: zeroed and woken at exit.
     pub clear_child_tid: u64,
     /// set_robust_list head and length.
     pub robust_list: (u64, u64),
     /// Stops this thread's vCPU (exec, exit_group, signals).
     pub kick: Option<crate::vcpu::CancelToken>,
+}
+
+impl Default for ThreadState {
+    fn default() -> Self {
+        ThreadState {
+            mask: 0,
+            saved_mask: None,
+            altstack: (0, crate::abi::signal::SS_DISABLE, 0),
+            tpending: 0,
+            tinfo: Vec::new(),
+            clear_child_tid: 0,
+            robust_list: (0, 0),
+            kick: None,
+        }
+    }
 }
 
 /// One guest process.
@@ -119,6 +156,9 @@ pub struct Process {
     /// Bumped whenever the translation tables change; each vCPU flushes
     /// when it sees a new value.
     pub mm_generation: u64,
+    /// Poll-family handlers must not wait (a multi-threaded process polls
+    /// in slices without the lock; see `sys_block`).
+    pub poll_zero: bool,
     /// The shared handle to this process (for creating threads).
     pub shared: std::sync::Weak<parking_lot::Mutex<Process>>,
 }
@@ -153,6 +193,7 @@ impl Process {
             threads: std::collections::BTreeMap::new(),
             cur_tid: std::process::id() as i32,
             mm_generation: 0,
+            poll_zero: false,
             shared: std::sync::Weak::new(),
         }
     }
@@ -193,6 +234,53 @@ impl Process {
         // A vfork parent resumes once the child has exec'd.
         self.vfork_notify = None;
         (img.phys, img.setup)
+    }
+
+    /// Make `tid`'s per-thread signal state the live one in `self.sig`
+    /// (parking the previous owner's in its ThreadState).
+    pub fn switch_thread(&mut self, tid: i32) {
+        self.cur_tid = tid;
+        if self.sig.owner == tid {
+            return;
+        }
+        let prev = self.sig.owner;
+        if let Some(t) = self.threads.get_mut(&prev) {
+            t.mask = self.sig.mask;
+            t.saved_mask = self.sig.saved_mask;
+            t.altstack = self.sig.altstack;
+            t.tpending = self.sig.tpending;
+            t.tinfo = std::mem::take(&mut self.sig.tinfo);
+        }
+        let t = self.threads.entry(tid).or_default();
+        self.sig.mask = t.mask;
+        self.sig.saved_mask = t.saved_mask;
+        self.sig.altstack = t.altstack;
+        self.sig.tpending = t.tpending;
+        self.sig.tinfo = std::mem::take(&mut t.tinfo);
+        self.sig.owner = tid;
+    }
+
+    /// Queue a signal for thread `tid` of this process (tkill/tgkill) and
+    /// kick it so it is delivered promptly.
+    pub fn queue_thread_signal(&mut self, tid: i32, info: SigInfo) {
+        if tid == self.sig.owner {
+            if self.sig.tpending & crate::signal::bit(info.signo) == 0 {
+                self.sig.tinfo.retain(|i| i.signo != info.signo);
+                self.sig.tinfo.push(info);
+            }
+            self.sig.tpending |= crate::signal::bit(info.signo);
+            return;
+        }
+        if let Some(t) = self.threads.get_mut(&tid) {
+            if t.tpending & crate::signal::bit(info.signo) == 0 {
+                t.tinfo.retain(|i| i.signo != info.signo);
+                t.tinfo.push(info);
+            }
+            t.tpending |= crate::signal::bit(info.signo);
+            if let Some(k) = &t.kick {
+                k.cancel();
+            }
+        }
     }
 
     /// The state of the thread holding the process.

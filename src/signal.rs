@@ -76,7 +76,7 @@ impl Process {
 
     /// Pending signals not blocked by the mask (SIGKILL/SIGSTOP always).
     pub fn deliverable(&self) -> u64 {
-        self.sig.pending & (!self.sig.mask | UNBLOCKABLE)
+        (self.sig.pending | self.sig.tpending) & (!self.sig.mask | UNBLOCKABLE)
     }
 }
 
@@ -101,8 +101,15 @@ pub fn deliver_pending(p: &mut Process, cpu: &mut dyn Vcpu) -> Delivery {
         // SIGKILL first, then lowest number (synchronous faults are queued
         // and delivered at once by `deliver_fault`).
         let s = if ready & bit(sig::SIGKILL) != 0 { sig::SIGKILL } else { ready.trailing_zeros() as i32 + 1 };
-        p.sig.pending &= !bit(s);
-        let info = p.sig.info[(s - 1) as usize];
+        // Thread-directed first, then process-directed.
+        let info = if p.sig.tpending & bit(s) != 0 {
+            p.sig.tpending &= !bit(s);
+            let pos = p.sig.tinfo.iter().position(|i| i.signo == s);
+            pos.map(|i| p.sig.tinfo.remove(i)).unwrap_or(SigInfo { signo: s, ..SigInfo::default() })
+        } else {
+            p.sig.pending &= !bit(s);
+            p.sig.info[(s - 1) as usize]
+        };
         let act = p.sig.actions[(s - 1) as usize];
         match act.handler {
             _ if s == sig::SIGKILL => return Delivery::Kill(s),

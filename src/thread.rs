@@ -261,7 +261,10 @@ pub fn spawn(
         .map_err(|_| Errno::EAGAIN)?;
     let tid = tid_rx.recv().map_err(|_| Errno::EAGAIN)?;
     let cleartid = if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 };
-    p.threads.insert(tid, ThreadState { clear_child_tid: cleartid, robust_list: (0, 0), kick: Some(kick) });
+    // A new thread inherits its creator's signal mask; its alternate
+    // stack starts disabled (clone(2) with CLONE_VM).
+    let mask = p.sig.mask;
+    p.threads.insert(tid, ThreadState { clear_child_tid: cleartid, kick: Some(kick), mask, ..ThreadState::default() });
     let tidb = (tid as u32).to_le_bytes();
     let mut r = Ok(());
     if flags & CLONE_PARENT_SETTID != 0 {

@@ -58,7 +58,8 @@ fn threads_mutex_condvar_join() {
         &[],
         b"",
         "counter=128000 expected=128000 tls_ok=64 unique_tids=1\nown-stack threads joined and unmapped\n\
-pipe between threads: 4 [ping]\ndone\n",
+pipe between threads: 4 [ping]\npoll between threads: 1\nsigwait in blocking thread: 10; main handled own: 1\n\
+handler ran on the target thread: 1\ndone\n",
         0,
     );
 }

@@ -97,7 +97,7 @@ impl Task {
     /// Lock the process on behalf of this thread.
     pub fn lock(&self) -> parking_lot::MutexGuard<'_, Process> {
         let mut g = self.shared.lock();
-        g.cur_tid = self.tid;
+        g.switch_thread(self.tid);
         g
     }
 }

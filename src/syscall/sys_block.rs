@@ -6,12 +6,14 @@
 //! pipe another thread reads would deadlock). These wrappers wait
 //! *unlocked* (on a duplicate of the host fd, so a concurrent close cannot
 //! redirect the wait), checking for signals, then run the ordinary handler
-//! under the lock. A single-threaded process takes the ordinary path.
+//! under the lock. The poll family polls without waiting under the lock and
+//! sleeps between attempts. A single-threaded process takes the ordinary
+//! path.
 
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
-use super::{sys_io, sys_process, sys_time, Args, Flow, SysResult, Task};
+use super::{sys_io, sys_poll, sys_process, sys_time, Args, Flow, SysResult, Task};
 use crate::abi::errno::Errno;
 use crate::abi::time::Timespec;
 use crate::fdtable::dup_host;
@@ -159,4 +161,75 @@ pub fn wait4(task: &Task, a: &Args) -> Result<Flow, Errno> {
         std::thread::sleep(Duration::from_millis(5));
         check_signals(task)?;
     }
+}
+
+/// Run a poll-family handler in a multi-threaded process: non-waiting
+/// attempts under the lock, unlocked sleeps of [`SIGNAL_POLL_MS`] / 2
+/// between them, until something is ready, `deadline`, or a signal.
+fn poll_like(
+    task: &Task,
+    a: &Args,
+    f: fn(&mut crate::process::Process, &Args) -> SysResult,
+    deadline: impl FnOnce(&crate::process::Process) -> Result<Option<Instant>, Errno>,
+) -> Result<Flow, Errno> {
+    let deadline = {
+        let p = task.lock();
+        if p.threads.len() <= 1 {
+            drop(p);
+            return locked(task, a, f);
+        }
+        deadline(&p)?
+    };
+    loop {
+        let r = {
+            let mut p = task.lock();
+            p.poll_zero = true;
+            let r = f(&mut p, a);
+            p.poll_zero = false;
+            r
+        };
+        match r {
+            Ok(0) => {}
+            other => return other.map(Flow::Return),
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(Flow::Return(0));
+        }
+        std::thread::sleep(Duration::from_millis(SIGNAL_POLL_MS as u64 / 2));
+        check_signals(task)?;
+    }
+}
+
+fn timespec_deadline(p: &crate::process::Process, tsp: u64) -> Result<Option<Instant>, Errno> {
+    if tsp == 0 {
+        return Ok(None);
+    }
+    let ts: Timespec = p.mm.read_obj(tsp)?;
+    if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Some(Instant::now() + Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)))
+}
+
+/// ppoll(2).
+pub fn ppoll(task: &Task, a: &Args) -> Result<Flow, Errno> {
+    poll_like(task, a, sys_poll::ppoll, |p| timespec_deadline(p, a.u(2)))
+}
+
+/// pselect6(2).
+pub fn pselect6(task: &Task, a: &Args) -> Result<Flow, Errno> {
+    poll_like(task, a, sys_poll::pselect6, |p| timespec_deadline(p, a.u(4)))
+}
+
+/// epoll_pwait(2).
+pub fn epoll_pwait(task: &Task, a: &Args) -> Result<Flow, Errno> {
+    let ms = a.int(3);
+    poll_like(task, a, sys_poll::epoll_pwait, |_| {
+        Ok((ms >= 0).then(|| Instant::now() + Duration::from_millis(ms as u64)))
+    })
+}
+
+/// epoll_pwait2(2).
+pub fn epoll_pwait2(task: &Task, a: &Args) -> Result<Flow, Errno> {
+    poll_like(task, a, sys_poll::epoll_pwait2, |p| timespec_deadline(p, a.u(3)))
 }

@@ -125,7 +125,7 @@ pub fn ppoll(p: &mut Process, a: &Args) -> SysResult {
     // Linux: an fd that is not open reports POLLNVAL at once.
     let nval = guest.iter().zip(&host).filter(|(g, h)| g.fd >= 0 && h.fd < 0).count();
     let start = std::time::Instant::now();
-    let n = host_poll(&mut host, if nval > 0 { 0 } else { ms(timeout) })?;
+    let n = host_poll(&mut host, if nval > 0 || p.poll_zero { 0 } else { ms(timeout) })?;
     let mut out = Vec::with_capacity(raw.len());
     let mut ready = 0u64;
     for (g, h) in guest.iter().zip(&host) {
@@ -201,7 +201,7 @@ pub fn pselect6(p: &mut Process, a: &Args) -> SysResult {
     }
     let mut host: Vec<libc::pollfd> = polled.iter().map(|(_, h)| *h).collect();
     let start = std::time::Instant::now();
-    host_poll(&mut host, ms(timeout))?;
+    host_poll(&mut host, if p.poll_zero { 0 } else { ms(timeout) })?;
     let mut out = [vec![0u64; words], vec![0u64; words], vec![0u64; words]];
     let mut count = 0u64;
     for ((fd, _), h) in polled.iter().zip(&host) {
@@ -412,6 +412,7 @@ fn epoll_wait_common(p: &mut Process, epfd: i64, evp: u64, maxevents: i64, timeo
         return Err(Errno::EFAULT);
     }
     let ep = p.fds.epoll(epfd).ok_or_else(|| if p.fds.get(epfd).is_ok() { Errno::EINVAL } else { Errno::EBADF })?;
+    let timeout = if p.poll_zero { Some(Duration::ZERO) } else { timeout };
     let deadline = timeout.map(|t| std::time::Instant::now() + t);
     let mut events = polling::Events::new();
     loop {

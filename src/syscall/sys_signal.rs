@@ -1,6 +1,6 @@
 //! Signal syscalls: dispositions, masks, sending, waiting, sigreturn.
 
-use super::{Args, Flow, SysResult};
+use super::{Args, Flow, SysResult, Task};
 use crate::abi::errno::Errno;
 use crate::abi::signal::{self as sig, si, KSigaction, SigInfo};
 use crate::abi::time::Timespec;
@@ -79,75 +79,94 @@ pub fn rt_sigpending(p: &mut Process, a: &Args) -> SysResult {
         return Err(Errno::EINVAL);
     }
     host::collect(p);
-    p.mm.write(a.u(0), &(p.sig.pending & p.sig.mask).to_le_bytes())?;
+    p.mm.write(a.u(0), &((p.sig.pending | p.sig.tpending) & p.sig.mask).to_le_bytes())?;
     Ok(0)
 }
 
-/// Sleep until a forwarded host signal arrives (or `timeout` passes).
-/// Returns false on timeout.
-fn wait_host_signal(timeout: Option<std::time::Duration>) -> bool {
+/// Sleep, without the process lock, until a forwarded host signal
+/// arrives or one wait slice passes (other threads' signals are noticed
+/// at the next check).
+fn wait_slice(until: Option<std::time::Instant>) {
     if host::any_pending() {
-        return true;
+        return;
     }
-    let ts = timeout.map(|d| libc::timespec { tv_sec: d.as_secs() as libc::time_t, tv_nsec: d.subsec_nanos() as _ });
+    let slice = std::time::Duration::from_millis(20);
+    let d = until.map_or(slice, |u| u.saturating_duration_since(std::time::Instant::now()).min(slice));
+    let ts = libc::timespec { tv_sec: d.as_secs() as libc::time_t, tv_nsec: d.subsec_nanos() as _ };
     // SAFETY: ppoll with no fds is an interruptible sleep; `ts` outlives the
     // call; a null sigmask keeps the current one.
-    let r = unsafe {
-        libc::ppoll(std::ptr::null_mut(), 0, ts.as_ref().map_or(std::ptr::null(), |t| t as *const _), std::ptr::null())
-    };
-    !(r == 0 && timeout.is_some())
+    unsafe { libc::ppoll(std::ptr::null_mut(), 0, &ts, std::ptr::null()) };
 }
 
-/// rt_sigsuspend(2): replace the mask and sleep until a signal is delivered.
-/// Always "fails" with EINTR; the frame records the old mask.
-pub fn rt_sigsuspend(p: &mut Process, a: &Args) -> SysResult {
-    let mask = read_sigset(p, a.u(0), a.u(1))? & !UNBLOCKABLE;
-    let old = p.sig.mask;
-    p.sig.mask = mask;
-    p.sig.saved_mask = Some(old);
+/// rt_sigsuspend(2): replace the mask and sleep (unlocked) until a signal
+/// is delivered. Always "fails" with EINTR; the frame records the old mask.
+pub fn rt_sigsuspend(task: &Task, a: &Args) -> Result<Flow, Errno> {
+    {
+        let mut p = task.lock();
+        let mask = read_sigset(&p, a.u(0), a.u(1))? & !UNBLOCKABLE;
+        let old = p.sig.mask;
+        p.sig.mask = mask;
+        p.sig.saved_mask = Some(old);
+    }
     loop {
-        host::collect(p);
-        if p.deliverable() != 0 {
-            return Err(Errno::EINTR);
+        {
+            let mut p = task.lock();
+            host::collect(&mut p);
+            if p.deliverable() != 0 {
+                return Err(Errno::EINTR);
+            }
         }
-        wait_host_signal(None);
+        wait_slice(None);
     }
 }
 
-/// rt_sigtimedwait(2): dequeue a pending signal from `set`, waiting up to
-/// `timeout`.
-pub fn rt_sigtimedwait(p: &mut Process, a: &Args) -> SysResult {
-    let set = read_sigset(p, a.u(0), a.u(3))? & !UNBLOCKABLE;
+/// rt_sigtimedwait(2): dequeue a pending signal from `set`, waiting
+/// (unlocked) up to `timeout`.
+pub fn rt_sigtimedwait(task: &Task, a: &Args) -> Result<Flow, Errno> {
     let (info_ptr, ts_ptr) = (a.u(1), a.u(2));
-    let timeout = if ts_ptr != 0 {
-        let ts: Timespec = p.mm.read_obj(ts_ptr)?;
-        if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
-            return Err(Errno::EINVAL);
-        }
-        Some(std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
-    } else {
-        None
+    let (set, timeout) = {
+        let p = task.lock();
+        let set = read_sigset(&p, a.u(0), a.u(3))? & !UNBLOCKABLE;
+        let timeout = if ts_ptr != 0 {
+            let ts: Timespec = p.mm.read_obj(ts_ptr)?;
+            if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+                return Err(Errno::EINVAL);
+            }
+            Some(std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+        } else {
+            None
+        };
+        (set, timeout)
     };
     let deadline = timeout.map(|t| std::time::Instant::now() + t);
     loop {
-        host::collect(p);
-        let hit = p.sig.pending & set;
-        if hit != 0 {
-            let s = hit.trailing_zeros() as i32 + 1;
-            p.sig.pending &= !bit(s);
-            let info = p.sig.info[(s - 1) as usize];
-            if info_ptr != 0 {
-                p.mm.write_obj(info_ptr, &info)?;
+        {
+            let mut p = task.lock();
+            host::collect(&mut p);
+            let hit = (p.sig.pending | p.sig.tpending) & set;
+            if hit != 0 {
+                let s = hit.trailing_zeros() as i32 + 1;
+                let info = if p.sig.tpending & bit(s) != 0 {
+                    p.sig.tpending &= !bit(s);
+                    let pos = p.sig.tinfo.iter().position(|i| i.signo == s);
+                    pos.map(|i| p.sig.tinfo.remove(i)).unwrap_or(SigInfo { signo: s, ..SigInfo::default() })
+                } else {
+                    p.sig.pending &= !bit(s);
+                    p.sig.info[(s - 1) as usize]
+                };
+                if info_ptr != 0 {
+                    p.mm.write_obj(info_ptr, &info)?;
+                }
+                return Ok(Flow::Return(s as u64));
             }
-            return Ok(s as u64);
+            if p.deliverable() != 0 {
+                return Err(Errno::EINTR);
+            }
         }
-        if p.deliverable() != 0 {
-            return Err(Errno::EINTR);
-        }
-        let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
-        if left.is_some_and(|l| l.is_zero()) || !wait_host_signal(left) {
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
             return Err(Errno::EAGAIN);
         }
+        wait_slice(deadline);
     }
 }
 
@@ -236,6 +255,20 @@ pub fn kill(p: &mut Process, a: &Args) -> SysResult {
     send(p, false, pid, a.int(1), si::SI_USER)
 }
 
+/// Queue `s` on thread `tid` of this process.
+fn to_thread(p: &mut Process, tid: i64, s: i64) -> SysResult {
+    if s != 0 && !valid(s) {
+        return Err(Errno::EINVAL);
+    }
+    if s != 0 {
+        // SAFETY: getuid has no memory effects.
+        let uid = unsafe { libc::getuid() };
+        let info = SigInfo::user(s as i32, si::SI_TKILL, p.pid(), uid);
+        p.queue_thread_signal(tid as i32, info);
+    }
+    Ok(0)
+}
+
 /// Whether `tid` is one of this process's threads.
 fn own_thread(p: &Process, tid: i64) -> bool {
     tid == i64::from(p.pid()) || i32::try_from(tid).is_ok_and(|t| p.threads.contains_key(&t))
@@ -251,7 +284,7 @@ pub fn tkill(p: &mut Process, a: &Args) -> SysResult {
     if !own_thread(p, tid) {
         return Err(Errno::ESRCH);
     }
-    send(p, true, tid, a.int(1), si::SI_TKILL)
+    to_thread(p, tid, a.int(1))
 }
 
 /// tgkill(2).
@@ -263,7 +296,7 @@ pub fn tgkill(p: &mut Process, a: &Args) -> SysResult {
     if tgid != i64::from(p.pid()) || !own_thread(p, tid) {
         return Err(Errno::ESRCH);
     }
-    send(p, true, tid, a.int(2), si::SI_TKILL)
+    to_thread(p, tid, a.int(2))
 }
 
 /// rt_sigqueueinfo(2) / rt_tgsigqueueinfo(2) to this process.

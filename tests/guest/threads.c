@@ -1,6 +1,7 @@
 /* Threads: 64 threads on a mutex/condvar, TLS, unique tids, join, stacks
  * the caller frees after join, thread-directed signal to self. */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,6 +38,41 @@ static void *worker(void *arg) {
 }
 
 static void *small(void *arg) { return arg; }
+
+static int qfd[2];
+static void *poller(void *arg) {
+    (void)arg;
+    struct pollfd pf = {.fd = qfd[0], .events = POLLIN};
+    int r = poll(&pf, 1, 5000); /* must not stop the writing thread */
+    char b[8] = {0};
+    read(qfd[0], b, sizeof b - 1);
+    return (void *)(long)(r == 1 && strcmp(b, "pong") == 0);
+}
+
+static volatile pid_t handled_on;
+static void on_usr1(int s) { (void)s; handled_on = (pid_t)syscall(SYS_gettid); }
+
+static pthread_barrier_t bar;
+static pid_t waiter_tid;
+static void *sigwaiter(void *arg) {
+    (void)arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* this thread only */
+    waiter_tid = (pid_t)syscall(SYS_gettid);
+    pthread_barrier_wait(&bar);
+    int sig = 0;
+    sigwait(&set, &sig);
+    return (void *)(long)sig;
+}
+
+static void *spinner(void *arg) {
+    (void)arg;
+    pthread_barrier_wait(&bar);
+    while (!handled_on) usleep(1000);
+    return NULL;
+}
 
 static int pfd[2];
 static char got[16];
@@ -99,6 +135,33 @@ int main(void) {
     void *n;
     pthread_join(rt, &n);
     printf("pipe between threads: %ld [%s]\n", (long)n, got);
+    pipe(qfd);
+    pthread_t pt;
+    pthread_create(&pt, NULL, poller, NULL);
+    usleep(50000);
+    write(qfd[1], "pong", 4);
+    void *pr;
+    pthread_join(pt, &pr);
+    printf("poll between threads: %ld\n", (long)pr);
+
+    /* Per-thread signal masks. */
+    signal(SIGUSR1, on_usr1);
+    pthread_barrier_init(&bar, NULL, 2);
+    pthread_t wt;
+    pthread_create(&wt, NULL, sigwaiter, NULL);
+    pthread_barrier_wait(&bar);
+    pthread_kill(wt, SIGUSR1);
+    void *ws;
+    pthread_join(wt, &ws);
+    raise(SIGUSR1); /* main's mask does not block it */
+    printf("sigwait in blocking thread: %ld; main handled own: %d\n", (long)ws, handled_on == getpid());
+    handled_on = 0;
+    pthread_t st;
+    pthread_create(&st, NULL, spinner, NULL);
+    pthread_barrier_wait(&bar);
+    pthread_kill(st, SIGUSR1);
+    pthread_join(st, NULL);
+    printf("handler ran on the target thread: %d\n", handled_on != 0 && handled_on != getpid());
     printf("done\n");
     return 0;
 }
