@@ -156,3 +156,25 @@ fn thousand_fork_exec_cycles_leak_nothing() {
     assert_eq!(children, 0, "host processes left behind");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn busybox_root_tar_gzip_find_exec_xargs() {
+    // The applets that fork a helper (tar's gzip, find -exec, xargs).
+    let root = busybox_root("tar");
+    for a in ["tar", "gzip", "find", "rm", "mkdir"] {
+        let _ = std::os::unix::fs::symlink("busybox", root.join("bin").join(a));
+    }
+    let o = in_root(
+        &root,
+        "mkdir d && echo hello > d/a.txt && echo world > d/b.txt && tar -czf t.tgz d && rm -r d && \
+         tar -xzf t.tgz && cat d/a.txt d/b.txt && find d -name '*.txt' -exec cat {} \\; | sort && \
+         find d -type f | sort | xargs wc -l",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "hello\nworld\nhello\nworld\n        1 d/a.txt\n        1 d/b.txt\n        2 total\n",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}

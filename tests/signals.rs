@@ -16,7 +16,7 @@ fn handlers_frames_masks_and_faults() {
 blocked: hits=0 pending=1\nunblocked: hits=1\nsigtimedwait=10 code=0 hits=1\nsigtimedwait_empty=-1 errno_eagain=1\n\
 segv: sig=11 code=1 addr=0x1234 mcontext_addr=1\nsegv accerr: code=2 addr_ok=1\nsigill: sig=4 code=1\n\
 sigaltstack=0\non_altstack=1\naltstack size=65536 flags=0\nresethand: hits=1 reset=1\nnodefer: depth=2\n\
-sigaction_sigkill=-1 errno_einval=1\nterminating\n";
+sigaction_sigkill=-1 errno_einval=1\nppoll mask: r=-1 eintr=1 hits=1 still_blocked=1\nterminating\n";
     expect_vs_qemu(
         &guest("signals"),
         &[],

@@ -171,6 +171,43 @@ fn poll_like(
     a: &Args,
     f: fn(&mut crate::process::Process, &Args) -> SysResult,
     deadline: impl FnOnce(&crate::process::Process) -> Result<Option<Instant>, Errno>,
+    sigmask: impl FnOnce(&crate::process::Process) -> Result<Option<u64>, Errno>,
+) -> Result<Flow, Errno> {
+    // The call's signal mask replaces the thread's for the wait (as
+    // pselect(2)/ppoll(2)/epoll_pwait(2) say): a signal it unblocks
+    // interrupts at once; on EINTR the old mask stays saved for the handler
+    // frame, otherwise it is restored.
+    let temp = {
+        let mut p = task.lock();
+        match sigmask(&p)? {
+            Some(m) => {
+                let old = p.sig.mask;
+                p.sig.mask = m & !crate::signal::UNBLOCKABLE;
+                p.sig.saved_mask = Some(old);
+                crate::signal::host::collect(&mut p);
+                if p.deliverable() != 0 {
+                    return Err(Errno::EINTR);
+                }
+                true
+            }
+            None => false,
+        }
+    };
+    let r = poll_wait(task, a, f, deadline);
+    if temp && r != Err(Errno::EINTR) {
+        let mut p = task.lock();
+        if let Some(old) = p.sig.saved_mask.take() {
+            p.sig.mask = old;
+        }
+    }
+    r
+}
+
+fn poll_wait(
+    task: &Task,
+    a: &Args,
+    f: fn(&mut crate::process::Process, &Args) -> SysResult,
+    deadline: impl FnOnce(&crate::process::Process) -> Result<Option<Instant>, Errno>,
 ) -> Result<Flow, Errno> {
     let deadline = {
         let p = task.lock();
@@ -211,25 +248,52 @@ fn timespec_deadline(p: &crate::process::Process, tsp: u64) -> Result<Option<Ins
     Ok(Some(Instant::now() + Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)))
 }
 
-/// ppoll(2).
-pub fn ppoll(task: &Task, a: &Args) -> Result<Flow, Errno> {
-    poll_like(task, a, sys_poll::ppoll, |p| timespec_deadline(p, a.u(2)))
+/// A sigset argument (pointer, size): None for a NULL pointer.
+fn sigset_arg(p: &crate::process::Process, ptr: u64, size: u64) -> Result<Option<u64>, Errno> {
+    if ptr == 0 {
+        return Ok(None);
+    }
+    if size != 8 {
+        return Err(Errno::EINVAL);
+    }
+    p.mm.read_u64(ptr).map(Some)
 }
 
-/// pselect6(2).
+/// ppoll(2).
+pub fn ppoll(task: &Task, a: &Args) -> Result<Flow, Errno> {
+    poll_like(task, a, sys_poll::ppoll, |p| timespec_deadline(p, a.u(2)), |p| sigset_arg(p, a.u(3), a.u(4)))
+}
+
+/// pselect6(2): the sixth argument points to { const sigset_t *; size_t }.
 pub fn pselect6(task: &Task, a: &Args) -> Result<Flow, Errno> {
-    poll_like(task, a, sys_poll::pselect6, |p| timespec_deadline(p, a.u(4)))
+    poll_like(
+        task,
+        a,
+        sys_poll::pselect6,
+        |p| timespec_deadline(p, a.u(4)),
+        |p| {
+            if a.u(5) == 0 {
+                return Ok(None);
+            }
+            let (ss, len) = (p.mm.read_u64(a.u(5))?, p.mm.read_u64(a.u(5) + 8)?);
+            sigset_arg(p, ss, len)
+        },
+    )
 }
 
 /// epoll_pwait(2).
 pub fn epoll_pwait(task: &Task, a: &Args) -> Result<Flow, Errno> {
     let ms = a.int(3);
-    poll_like(task, a, sys_poll::epoll_pwait, |_| {
-        Ok((ms >= 0).then(|| Instant::now() + Duration::from_millis(ms as u64)))
-    })
+    poll_like(
+        task,
+        a,
+        sys_poll::epoll_pwait,
+        |_| Ok((ms >= 0).then(|| Instant::now() + Duration::from_millis(ms as u64))),
+        |p| sigset_arg(p, a.u(4), a.u(5)),
+    )
 }
 
 /// epoll_pwait2(2).
 pub fn epoll_pwait2(task: &Task, a: &Args) -> Result<Flow, Errno> {
-    poll_like(task, a, sys_poll::epoll_pwait2, |p| timespec_deadline(p, a.u(3)))
+    poll_like(task, a, sys_poll::epoll_pwait2, |p| timespec_deadline(p, a.u(3)), |p| sigset_arg(p, a.u(4), a.u(5)))
 }

@@ -1,6 +1,7 @@
 /* Signal delivery: handlers, frames, sigreturn, masks, faults. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -176,7 +177,23 @@ int main(void) {
     raise(SIGUSR1);
     printf("sigaction_sigkill=%d errno_einval=%d\n", sigaction(SIGKILL, &sa, NULL), errno == EINVAL);
 
-    /* 12. the default action of SIGTERM kills (status 143) */
+    /* 12. ppoll's mask: a pending blocked signal it unblocks interrupts at
+     * once and its handler runs; afterwards the old mask is back. */
+    hits = 0;
+    signal(SIGUSR1, on_usr1);
+    sigset_t b1, none, after;
+    sigemptyset(&b1);
+    sigaddset(&b1, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &b1, NULL);
+    raise(SIGUSR1);
+    sigemptyset(&none);
+    struct timespec tmo = {5, 0};
+    int pr = ppoll(NULL, 0, &tmo, &none);
+    sigprocmask(SIG_BLOCK, NULL, &after);
+    printf("ppoll mask: r=%d eintr=%d hits=%d still_blocked=%d\n", pr, errno == EINTR, hits, sigismember(&after, SIGUSR1));
+    sigprocmask(SIG_UNBLOCK, &b1, NULL);
+
+    /* 13. the default action of SIGTERM kills (status 143) */
     printf("terminating\n");
     raise(SIGTERM);
     printf("not reached\n");
