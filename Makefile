@@ -10,7 +10,7 @@ GUEST_CFLAGS ?= -O2 -Wall
 CARGO      ?= cargo
 GUEST_DIR  := tests/guest
 GUEST_OUT  := $(GUEST_DIR)/build
-GUESTS     := hello args exitcode fault abort printf_float malloc_stress fileio sysinfo getppid_loop int_loop sieve simd_kernel signals sigwait fork_exec fs_escape fs_files fs_io fs_poll fs_misc fs_ident fork_bench timers threads thread_bench
+GUESTS     := hello args exitcode fault abort printf_float malloc_stress fileio sysinfo getppid_loop int_loop sieve simd_kernel signals sigwait fork_exec fs_escape fs_files fs_io fs_poll fs_misc fs_ident fork_bench timers threads fp_fenv simd_neon thread_bench
 PIE_GUESTS := hello args malloc_stress
 BUSYBOX    := tests/sysroot/busybox/bin/busybox
 UNAME_S    := $(shell uname -s)
@@ -79,3 +79,23 @@ clean:
 	$(CARGO) clean
 	rm -rf $(GUEST_OUT)
 
+# ---- ISA differential check and coverage (docs/isa.md) --------------------
+ISA_HARNESS := $(GUEST_OUT)/isa-harness
+
+$(ISA_HARNESS): tests/isa/harness.c tests/isa/template.S
+	@mkdir -p $(GUEST_OUT)
+	$(GUEST_CC) -O2 -Wall -static -Wl,-Ttext-segment=0x5000000000 -o $@ tests/isa/harness.c tests/isa/template.S
+
+# ISA_N cases per class (1,000,000 by default), ISA_JOBS qemu workers,
+# ISA_CLASSES=substr,... to select classes, ISA_SEED for another sample.
+.PHONY: isa-check isa-record coverage
+isa-check: deps $(ISA_HARNESS)
+	ISA_N=$${ISA_N:-1000000} $(CARGO) test --release --test isa isa_check -- --ignored --nocapture
+
+# Re-record tests/isa/vectors.txt (run after a deliberate change of behaviour).
+isa-record: deps $(ISA_HARNESS)
+	ISA_N=$${ISA_N:-2000} ISA_RECORD=tests/isa/vectors.txt $(CARGO) test --release --test isa isa_check -- --ignored --nocapture
+
+coverage: deps
+	bash tests/sysroot/isa_debs.sh
+	$(CARGO) test --release --test isa coverage -- --ignored --nocapture

@@ -106,3 +106,19 @@ fn null_store_is_sigsegv() {
 fn abort_is_sigabrt() {
     expect(&guest("abort"), &[], b"", "aborting\n", 134);
 }
+
+/// FP semantics through C (fenv rounding modes and flags, denormals, FZ, NaN
+/// payloads, DN, half precision with AHP): the output recorded from
+/// qemu-aarch64-static, which `make isa-check` holds to the ARM ARM.
+#[test]
+fn fp_fenv() {
+    expect(&guest("fp_fenv"), &[], b"", include_str!("guest/fp_fenv.expected"), 0);
+}
+
+/// Advanced SIMD and crypto through <arm_neon.h>: saturation and QC,
+/// by-element doubling multiplies, estimates and steps, NaN min/max,
+/// AES/SHA-1/SHA-256/PMULL (output recorded from qemu-aarch64-static).
+#[test]
+fn simd_neon() {
+    expect(&guest("simd_neon"), &[], b"", include_str!("guest/simd_neon.expected"), 0);
+}

@@ -31,7 +31,18 @@ use crate::mem::phys::PhysMem;
 /// (Linux also emulates EL0 reads of the ID registers: HWCAP_CPUID.)
 pub const HWCAP: u64 = {
     use crate::abi::auxv::*;
-    HWCAP_FP | HWCAP_ASIMD | HWCAP_CPUID | HWCAP_CRC32 | HWCAP_ATOMICS | HWCAP_LRCPC | HWCAP_ILRCPC | HWCAP_FLAGM
+    HWCAP_FP
+        | HWCAP_ASIMD
+        | HWCAP_CPUID
+        | HWCAP_CRC32
+        | HWCAP_ATOMICS
+        | HWCAP_LRCPC
+        | HWCAP_ILRCPC
+        | HWCAP_FLAGM
+        | HWCAP_AES
+        | HWCAP_PMULL
+        | HWCAP_SHA1
+        | HWCAP_SHA2
 };
 
 /// Instructions executed between checks for cancellation.

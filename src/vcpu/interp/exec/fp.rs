@@ -4,22 +4,25 @@
 //! the shared FP helpers `simd.rs` uses (NaN processing, rounding, FPSR
 //! cumulative flags).
 //!
-//! IEEE arithmetic runs on the host's `f32`/`f64` in round-to-nearest; ARM's
-//! NaN rules (`FPProcessNaNs`: the first signalling NaN, else the first quiet
-//! NaN, quietened; the default NaN when FPCR.DN = 1 or for an invalid
-//! operation) are applied explicitly, since x86 SSE propagates differently.
-//! Conversions and rounding to integral honour FPCR.RMode and are done in
-//! software on the decomposed value, so they are exact in every mode.
+//! Finite arithmetic (add, multiply, divide, square root, fused
+//! multiply-add and the reciprocal steps) is exact integer arithmetic rounded
+//! once by ARM `FPRound` (`softfloat.rs`): every FPCR.RMode, FPCR.FZ on inputs
+//! (IDC) and tiny results (UFC), tininess before rounding. Infinities and
+//! zeros take the host's exact `f32`/`f64` path. ARM's NaN rules
+//! (`FPProcessNaNs`: the first signalling NaN, else the first quiet NaN,
+//! quietened; the default NaN when FPCR.DN = 1 or for an invalid operation)
+//! are applied explicitly, since x86 SSE propagates differently. Conversions
+//! and rounding to integral honour FPCR.RMode and FPCR.AHP and are done in
+//! software on the decomposed value.
 //!
-//! Not modelled: FPCR.FZ/FZ16 flush-to-zero, FPCR.AHP alternative half
-//! precision, FPCR.RMode for arithmetic (always round-to-nearest), the
-//! FEAT_FP16 half-precision arithmetic, FEAT_FRINTTS, FEAT_JSCVT, BFloat16.
-//! FPSR.UFC is set for tiny results detected after rounding (ARM detects
-//! tininess before rounding).
+//! Not modelled: FPCR.FZ16 and the FEAT_FP16 half-precision arithmetic
+//! (not advertised), FEAT_FRINTTS, FEAT_JSCVT, BFloat16. Checked against qemu
+//! by `make isa-check` (docs/isa.md).
 
 use std::cmp::Ordering;
 use std::ops::{Add, Div, Mul, Sub};
 
+use super::softfloat as sf;
 use crate::vcpu::interp::cpu::Cpu;
 use crate::vcpu::interp::decode::{bit, bits, insn, ra, rd, rm, rn, Insn};
 use crate::vcpu::interp::exception::{Exception, ExecResult};
@@ -594,25 +597,45 @@ fn finish<F: Float>(r: F, finite_in: bool, inexact: impl FnOnce() -> bool, fpsr:
     r.to_u()
 }
 
+/// Whether the host's round-to-nearest result `r` is the ARM result: FPCR
+/// selects round to nearest without flush-to-zero, and `r` is not near the
+/// subnormal range (where ARM detects underflow before rounding).
+#[inline(always)]
+fn host_ok<F: Float>(fpcr: u32, r: F) -> bool {
+    fpcr & (sf::FPCR_FZ | (3 << 22)) == 0 && (r.nan() || r.abs() > F::MIN_NORMAL)
+}
+
 /// `FPAdd`.
 #[inline]
 pub fn fadd<F: Float>(a: u64, b: u64, fpcr: u32, fpsr: &mut u32) -> u64 {
+    let (a, b) = (sf::flush(F::FMT, a, fpcr, fpsr), sf::flush(F::FMT, b, fpcr, fpsr));
     if let Some(n) = process_nans2(F::FMT, a, b, fpcr, fpsr) {
         return n;
     }
     let (x, y) = (F::from_u(a), F::from_u(b));
     let r = x + y;
+    if !host_ok(fpcr, r) {
+        if let Some(r) = sf::add(F::FMT, a, b, fpcr, fpcr_rounding(fpcr), fpsr) {
+            return r;
+        }
+    }
     finish(r, x.finite() && y.finite(), || two_sum_err(x, y, r), fpsr)
 }
 
 /// `FPSub`.
 #[inline]
 pub fn fsub<F: Float>(a: u64, b: u64, fpcr: u32, fpsr: &mut u32) -> u64 {
+    let (a, b) = (sf::flush(F::FMT, a, fpcr, fpsr), sf::flush(F::FMT, b, fpcr, fpsr));
     if let Some(n) = process_nans2(F::FMT, a, b, fpcr, fpsr) {
         return n;
     }
     let (x, y) = (F::from_u(a), F::from_u(b));
     let r = x - y;
+    if !host_ok(fpcr, r) {
+        if let Some(r) = sf::add(F::FMT, a, b ^ F::FMT.sign(), fpcr, fpcr_rounding(fpcr), fpsr) {
+            return r;
+        }
+    }
     finish(r, x.finite() && y.finite(), || two_sum_err(x, F::from_u(b ^ F::FMT.sign()), r), fpsr)
 }
 
@@ -628,11 +651,17 @@ fn two_sum_err<F: Float>(x: F, y: F, r: F) -> bool {
 /// `FPMul`.
 #[inline]
 pub fn fmul<F: Float>(a: u64, b: u64, fpcr: u32, fpsr: &mut u32) -> u64 {
+    let (a, b) = (sf::flush(F::FMT, a, fpcr, fpsr), sf::flush(F::FMT, b, fpcr, fpsr));
     if let Some(n) = process_nans2(F::FMT, a, b, fpcr, fpsr) {
         return n;
     }
     let (x, y) = (F::from_u(a), F::from_u(b));
     let r = x * y;
+    if !host_ok(fpcr, r) {
+        if let Some(r) = sf::mul(F::FMT, a, b, fpcr, fpcr_rounding(fpcr), fpsr) {
+            return r;
+        }
+    }
     finish(r, x.finite() && y.finite(), || F::mul_inexact(x, y, r), fpsr)
 }
 
@@ -640,6 +669,7 @@ pub fn fmul<F: Float>(a: u64, b: u64, fpcr: u32, fpsr: &mut u32) -> u64 {
 #[inline]
 pub fn fmulx<F: Float>(a: u64, b: u64, fpcr: u32, fpsr: &mut u32) -> u64 {
     let f = F::FMT;
+    let (a, b) = (sf::flush(f, a, fpcr, fpsr), sf::flush(f, b, fpcr, fpsr));
     if !f.is_nan(a) && !f.is_nan(b) && ((f.is_zero(a) && f.is_inf(b)) || (f.is_inf(a) && f.is_zero(b))) {
         let two = f.sign() >> 1; // biased exponent 1000..0 = 2.0
         return two | ((a ^ b) & f.sign());
@@ -651,11 +681,17 @@ pub fn fmulx<F: Float>(a: u64, b: u64, fpcr: u32, fpsr: &mut u32) -> u64 {
 #[inline]
 pub fn fdiv<F: Float>(a: u64, b: u64, fpcr: u32, fpsr: &mut u32) -> u64 {
     let f = F::FMT;
+    let (a, b) = (sf::flush(f, a, fpcr, fpsr), sf::flush(f, b, fpcr, fpsr));
     if let Some(n) = process_nans2(f, a, b, fpcr, fpsr) {
         return n;
     }
     let (x, y) = (F::from_u(a), F::from_u(b));
     let r = x / y;
+    if !host_ok(fpcr, r) {
+        if let Some(r) = sf::div(f, a, b, fpcr, fpcr_rounding(fpcr), fpsr) {
+            return r;
+        }
+    }
     if f.is_zero(b) && !f.is_zero(a) && !f.is_inf(a) {
         *fpsr |= DZC;
         return r.to_u();
@@ -667,11 +703,17 @@ pub fn fdiv<F: Float>(a: u64, b: u64, fpcr: u32, fpsr: &mut u32) -> u64 {
 #[inline]
 pub fn fsqrt<F: Float>(a: u64, fpcr: u32, fpsr: &mut u32) -> u64 {
     let f = F::FMT;
+    let a = sf::flush(f, a, fpcr, fpsr);
     if f.is_nan(a) {
         return process_nan(f, a, fpcr, fpsr);
     }
     let x = F::from_u(a);
     let r = x.sqrt();
+    if !host_ok(fpcr, r) {
+        if let Some(r) = sf::sqrt(f, a, fpcr, fpcr_rounding(fpcr), fpsr) {
+            return r;
+        }
+    }
     finish(r, x.finite(), || F::sqrt_inexact(x, r), fpsr)
 }
 
@@ -679,6 +721,7 @@ pub fn fsqrt<F: Float>(a: u64, fpcr: u32, fpsr: &mut u32) -> u64 {
 #[inline]
 pub fn fmuladd<F: Float>(addend: u64, n: u64, m: u64, fpcr: u32, fpsr: &mut u32) -> u64 {
     let f = F::FMT;
+    let (addend, n, m) = (sf::flush(f, addend, fpcr, fpsr), sf::flush(f, n, fpcr, fpsr), sf::flush(f, m, fpcr, fpsr));
     let nan = process_nans3(f, addend, n, m, fpcr, fpsr);
     let inf_zero = (f.is_inf(n) && f.is_zero(m)) || (f.is_zero(n) && f.is_inf(m));
     if f.is_qnan(addend) && inf_zero {
@@ -690,6 +733,11 @@ pub fn fmuladd<F: Float>(addend: u64, n: u64, m: u64, fpcr: u32, fpsr: &mut u32)
     }
     let (a, x, y) = (F::from_u(addend), F::from_u(n), F::from_u(m));
     let r = x.fma(y, a);
+    if !host_ok(fpcr, r) {
+        if let Some(r) = sf::muladd(f, addend, n, m, fpcr, fpcr_rounding(fpcr), fpsr) {
+            return r;
+        }
+    }
     finish(r, a.finite() && x.finite() && y.finite(), || F::fma_inexact(x, y, a, r), fpsr)
 }
 
@@ -708,6 +756,7 @@ pub fn frsqrts<F: Float>(a: u64, b: u64, fpcr: u32, fpsr: &mut u32) -> u64 {
 fn step_fused<F: Float>(a: u64, b: u64, rsqrt: bool, fpcr: u32, fpsr: &mut u32) -> u64 {
     let f = F::FMT;
     let na = fneg(f, a);
+    let (na, b) = (sf::flush(f, na, fpcr, fpsr), sf::flush(f, b, fpcr, fpsr));
     if let Some(n) = process_nans2(f, na, b, fpcr, fpsr) {
         return n;
     }
@@ -721,6 +770,15 @@ fn step_fused<F: Float>(a: u64, b: u64, rsqrt: bool, fpcr: u32, fpsr: &mut u32) 
         return f.inf((na ^ b) & f.sign() != 0);
     }
     let three = two | f.quiet();
+    if f.is_zero(na) || f.is_zero(b) {
+        return if rsqrt { (two - (1 << f.fbits)) | f.quiet() } else { two };
+    }
+    let scale = if rsqrt { -1 } else { 0 };
+    if let Some(r) =
+        sf::muladd_scaled(f, if rsqrt { three } else { two }, na, b, scale, fpcr, fpcr_rounding(fpcr), fpsr)
+    {
+        return r;
+    }
     let addend = F::from_u(if rsqrt { three } else { two });
     let t = x.fma(y, addend);
     let inexact = F::fma_inexact(x, y, addend, t);
@@ -745,6 +803,7 @@ pub fn fabs(f: Fmt, a: u64) -> u64 {
 #[inline]
 pub fn fmaxmin<F: Float>(a: u64, b: u64, max: bool, fpcr: u32, fpsr: &mut u32) -> u64 {
     let f = F::FMT;
+    let (a, b) = (sf::flush(f, a, fpcr, fpsr), sf::flush(f, b, fpcr, fpsr));
     if let Some(n) = process_nans2(f, a, b, fpcr, fpsr) {
         return n;
     }
@@ -777,8 +836,9 @@ pub fn fmaxminnm<F: Float>(a: u64, b: u64, max: bool, fpcr: u32, fpsr: &mut u32)
 /// `FPCompare`: NZCV (bits 3..0) of comparing `a` with `b`; unordered is
 /// 0011. `signal` (FCMPE) makes quiet NaNs raise IOC too.
 #[inline]
-pub fn fcompare<F: Float>(a: u64, b: u64, signal: bool, fpsr: &mut u32) -> u32 {
+pub fn fcompare<F: Float>(a: u64, b: u64, signal: bool, fpcr: u32, fpsr: &mut u32) -> u32 {
     let f = F::FMT;
+    let (a, b) = (sf::flush(f, a, fpcr, fpsr), sf::flush(f, b, fpcr, fpsr));
     if f.is_nan(a) || f.is_nan(b) {
         if signal || f.is_snan(a) || f.is_snan(b) {
             *fpsr |= IOC;
@@ -809,8 +869,9 @@ pub enum Pred {
 /// `FPCompareEQ/GE/GT` as used by the SIMD compares: false for NaNs; IOC
 /// for signalling NaNs (EQ) or any NaN (GE/GT).
 #[inline]
-pub fn fcmp_pred<F: Float>(a: u64, b: u64, pred: Pred, fpsr: &mut u32) -> bool {
+pub fn fcmp_pred<F: Float>(a: u64, b: u64, pred: Pred, fpcr: u32, fpsr: &mut u32) -> bool {
     let f = F::FMT;
+    let (a, b) = (sf::flush(f, a, fpcr, fpsr), sf::flush(f, b, fpcr, fpsr));
     if f.is_nan(a) || f.is_nan(b) {
         if pred != Pred::Eq || f.is_snan(a) || f.is_snan(b) {
             *fpsr |= IOC;
@@ -830,6 +891,7 @@ pub fn fcmp_pred<F: Float>(a: u64, b: u64, pred: Pred, fpsr: &mut u32) -> bool {
 #[inline]
 pub fn fround_int<F: Float>(a: u64, rm: Rounding, exact: bool, fpcr: u32, fpsr: &mut u32) -> u64 {
     let f = F::FMT;
+    let a = sf::flush(f, a, fpcr, fpsr);
     if f.is_nan(a) {
         return process_nan(f, a, fpcr, fpsr);
     }
@@ -848,7 +910,18 @@ pub fn fround_int<F: Float>(a: u64, rm: Rounding, exact: bool, fpcr: u32, fpsr: 
 /// `FPToFixed`: `a * 2^fbits` rounded per `rm` to a `width`-bit integer,
 /// saturating (IOC) on overflow; NaN gives 0 (IOC). The result is
 /// zero-extended from `width` bits.
-pub fn fp_to_fixed(a: u64, f: Fmt, fbits: u32, unsigned: bool, width: u32, rm: Rounding, fpsr: &mut u32) -> u64 {
+#[allow(clippy::too_many_arguments)]
+pub fn fp_to_fixed(
+    a: u64,
+    f: Fmt,
+    fbits: u32,
+    unsigned: bool,
+    width: u32,
+    rm: Rounding,
+    fpcr: u32,
+    fpsr: &mut u32,
+) -> u64 {
+    let a = if f.is_nan(a) { a } else { sf::flush(f, a, fpcr, fpsr) };
     let (neg, c) = unpack(a, f);
     let wmask = if width == 64 { u64::MAX } else { (1u64 << width) - 1 };
     let sat = |fpsr: &mut u32| -> u64 {
@@ -916,6 +989,11 @@ pub fn fixed_to_fp(v: u64, signed: bool, width: u32, fbits: u32, f: Fmt, rm: Rou
 
 /// `FPConvert`: between formats, rounding per `rm`.
 pub fn fp_convert(a: u64, from: Fmt, to: Fmt, fpcr: u32, rm: Rounding, fpsr: &mut u32) -> u64 {
+    let ahp = fpcr & FPCR_AHP != 0;
+    if ahp && (from == H || to == H) {
+        return convert_ahp(a, from, to, fpcr, rm, fpsr);
+    }
+    let a = if from.is_nan(a) { a } else { sf::flush(from, a, fpcr, fpsr) };
     let (neg, c) = unpack(a, from);
     let sbit = if neg { to.sign() } else { 0 };
     match c {
@@ -933,7 +1011,59 @@ pub fn fp_convert(a: u64, from: Fmt, to: Fmt, fpcr: u32, rm: Rounding, fpsr: &mu
         }
         Class::Inf => sbit | to.exp_mask(),
         Class::Zero => sbit,
-        Class::Num { exp, mant } => round_pack(neg, exp, mant, to, rm, fpsr),
+        Class::Num { exp, mant } => sf::round_fz(neg, exp, mant, to, fpcr, rm, fpsr),
+    }
+}
+
+/// FPCR.AHP: alternative half precision (no infinities or NaNs; exponent
+/// 11111 holds normal numbers).
+pub const FPCR_AHP: u32 = 1 << 26;
+
+/// `FPConvert` with FPCR.AHP = 1 and a half-precision side (ARM ARM
+/// `FPUnpackCV` / `FPRoundCV` / `FPConvert`): NaN to half gives zero and
+/// infinity or overflow the largest value, both with IOC.
+fn convert_ahp(a: u64, from: Fmt, to: Fmt, fpcr: u32, rm: Rounding, fpsr: &mut u32) -> u64 {
+    if from == H {
+        // Every non-zero half is a number: 1.frac * 2^(e-15), or denormal.
+        let neg = a & 0x8000 != 0;
+        let e = ((a >> 10) & 31) as i32;
+        let frac = a & 0x3ff;
+        if e == 0 && frac == 0 {
+            return if neg { to.sign() } else { 0 };
+        }
+        let (exp, mant) = if e == 0 { (-24, frac) } else { (e - 25, frac | 0x400) };
+        return sf::round_fz(neg, exp, mant, to, fpcr, rm, fpsr);
+    }
+    let a = if from.is_nan(a) { a } else { sf::flush(from, a, fpcr, fpsr) };
+    let (neg, c) = unpack(a, from);
+    let sbit = if neg { 0x8000 } else { 0 };
+    match c {
+        Class::QNaN | Class::SNaN => {
+            *fpsr |= IOC;
+            sbit
+        }
+        Class::Inf => {
+            *fpsr |= IOC;
+            sbit | 0x7fff
+        }
+        Class::Zero => sbit,
+        Class::Num { exp, mant } => {
+            // Below 2^15 AHP and IEEE half agree. Above, round half the
+            // value (a normal IEEE half) and put the exponent back: AHP
+            // reaches 2^17 - 2^6, with no infinity.
+            if exp + 63 - (mant.leading_zeros() as i32) < 15 {
+                return round_pack(neg, exp, mant, H, rm, fpsr);
+            }
+            let mut flags = 0;
+            let r = round_pack(neg, exp - 1, mant, H, rm, &mut flags);
+            let e = ((r >> 10) & 31) + 1;
+            if flags & OFC != 0 || e > 31 {
+                *fpsr |= IOC;
+                return sbit | 0x7fff;
+            }
+            *fpsr |= flags & IXC;
+            sbit | (e << 10) | (r & 0x3ff)
+        }
     }
 }
 
@@ -1058,8 +1188,11 @@ fn fp_cmp(c: &mut Cpu, i: u32) -> ExecResult {
     let a = get(c, rn(i), f);
     let b = if bit(i, 3) { 0 } else { get(c, rm(i), f) };
     let signal = bit(i, 4);
-    let flags =
-        if dbl { fcompare::<f64>(a, b, signal, &mut c.fpsr) } else { fcompare::<f32>(a, b, signal, &mut c.fpsr) };
+    let flags = if dbl {
+        fcompare::<f64>(a, b, signal, c.fpcr, &mut c.fpsr)
+    } else {
+        fcompare::<f32>(a, b, signal, c.fpcr, &mut c.fpsr)
+    };
     c.nzcv = flags << 28;
     Ok(())
 }
@@ -1081,8 +1214,11 @@ fn fp_ccmp(c: &mut Cpu, i: u32) -> ExecResult {
     let f = fmt_of(dbl);
     let (a, b) = (get(c, rn(i), f), get(c, rm(i), f));
     let signal = bit(i, 4);
-    let flags =
-        if dbl { fcompare::<f64>(a, b, signal, &mut c.fpsr) } else { fcompare::<f32>(a, b, signal, &mut c.fpsr) };
+    let flags = if dbl {
+        fcompare::<f64>(a, b, signal, c.fpcr, &mut c.fpsr)
+    } else {
+        fcompare::<f32>(a, b, signal, c.fpcr, &mut c.fpsr)
+    };
     c.nzcv = flags << 28;
     Ok(())
 }
@@ -1149,7 +1285,7 @@ fn to_int(c: &mut Cpu, i: u32, fbits: u32, unsigned: bool, rm: Rounding) -> Exec
     let f = fmt_of(is_double(i)?);
     let sf = bit(i, 31);
     let a = get(c, rn(i), f);
-    let r = fp_to_fixed(a, f, fbits, unsigned, if sf { 64 } else { 32 }, rm, &mut c.fpsr);
+    let r = fp_to_fixed(a, f, fbits, unsigned, if sf { 64 } else { 32 }, rm, c.fpcr, &mut c.fpsr);
     c.set_x(rd(i), r);
     Ok(())
 }

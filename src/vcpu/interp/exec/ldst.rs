@@ -42,7 +42,7 @@ pub const TABLE: &[Insn] = &[
     // Atomic memory operations (FEAT_LSE, FEAT_LRCPC LDAPR).
     insn("ss 111 0 00 a r 1 sssss 0 ooo 00 nnnnn ttttt", "LD<op>", lse_op),
     insn("ss 111 0 00 a r 1 sssss 1 000 00 nnnnn ttttt", "SWP", swp),
-    insn("ss 111 0 00 1 0 1 xxxxx 1 100 00 nnnnn ttttt", "LDAPR", ldapr),
+    insn("ss 111 0 00 1 0 1 11111 1 100 00 nnnnn ttttt", "LDAPR", ldapr),
     // Load register (literal).
     insn("oo 011 0 00 iiiiiiiiiiiiiiiiiii ttttt", "LDR (literal)", ldr_lit_int),
     insn("oo 011 1 00 iiiiiiiiiiiiiiiiiii ttttt", "LDR (SIMD&FP, literal)", ldr_lit_fp),

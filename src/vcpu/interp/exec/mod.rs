@@ -4,12 +4,15 @@
 
 pub mod alu;
 pub mod branch;
+pub mod crypto;
 pub mod dp_imm;
 pub mod dp_reg;
 pub mod fp;
 pub mod ldst;
+pub mod recip;
 pub mod simd;
 pub mod simd_ldst;
+pub mod softfloat;
 pub mod system;
 
 use super::decode::Insn;
@@ -22,6 +25,7 @@ pub static TABLES: &[&[Insn]] = &[
     dp_reg::TABLE,
     ldst::TABLE,
     simd_ldst::TABLE,
+    crypto::TABLE,
     fp::TABLE,
     simd::TABLE,
 ];

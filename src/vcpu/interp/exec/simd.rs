@@ -16,6 +16,7 @@ use crate::vcpu::interp::decode::{bit, bits, insn, rd, rm, rn, sext, Insn};
 use crate::vcpu::interp::exception::{Exception, ExecResult};
 
 use super::fp::{self, Float, QC};
+use super::recip;
 
 /// Encodings of this class.
 pub const TABLE: &[Insn] = &[
@@ -667,16 +668,16 @@ fn fp3_lane<F: Float>(sel: (bool, bool, u32), x: u64, y: u64, d: u64, fpcr: u32,
         (false, false, 0b11010) => fp::fadd::<F>(x, y, fpcr, fpsr),
         (false, true, 0b11010) => fp::fsub::<F>(x, y, fpcr, fpsr),
         (false, false, 0b11011) => fp::fmulx::<F>(x, y, fpcr, fpsr),
-        (false, false, 0b11100) => fmask::<F>(fp::fcmp_pred::<F>(x, y, fp::Pred::Eq, fpsr)),
+        (false, false, 0b11100) => fmask::<F>(fp::fcmp_pred::<F>(x, y, fp::Pred::Eq, fpcr, fpsr)),
         (false, _, 0b11110) => fp::fmaxmin::<F>(x, y, !a, fpcr, fpsr),
         (false, false, 0b11111) => fp::frecps::<F>(x, y, fpcr, fpsr),
         (false, true, 0b11111) => fp::frsqrts::<F>(x, y, fpcr, fpsr),
         (true, false, 0b11011) => fp::fmul::<F>(x, y, fpcr, fpsr),
-        (true, false, 0b11100) => fmask::<F>(fp::fcmp_pred::<F>(x, y, fp::Pred::Ge, fpsr)),
-        (true, true, 0b11100) => fmask::<F>(fp::fcmp_pred::<F>(x, y, fp::Pred::Gt, fpsr)),
+        (true, false, 0b11100) => fmask::<F>(fp::fcmp_pred::<F>(x, y, fp::Pred::Ge, fpcr, fpsr)),
+        (true, true, 0b11100) => fmask::<F>(fp::fcmp_pred::<F>(x, y, fp::Pred::Gt, fpcr, fpsr)),
         (true, _, 0b11101) => {
             let pred = if a { fp::Pred::Gt } else { fp::Pred::Ge };
-            fmask::<F>(fp::fcmp_pred::<F>(fp::fabs(f, x), fp::fabs(f, y), pred, fpsr))
+            fmask::<F>(fp::fcmp_pred::<F>(fp::fabs(f, x), fp::fabs(f, y), pred, fpcr, fpsr))
         }
         (true, true, 0b11010) => fp::fabs(f, fp::fsub::<F>(x, y, fpcr, fpsr)),
         (true, false, 0b11111) => fp::fdiv::<F>(x, y, fpcr, fpsr),
@@ -972,17 +973,22 @@ fn fp_misc_lane<F: Float>(u: bool, a: bool, op: u32, x: u64, fpcr: u32, fpsr: &m
                 (true, _) => fp::Rounding::Zero,
                 _ => fp::Rounding::TieAway,
             };
-            fp::fp_to_fixed(x, f, 0, u, w, rm, fpsr)
+            fp::fp_to_fixed(x, f, 0, u, w, rm, fpcr, fpsr)
         }
         (_, false, 0b11101) => fp::fixed_to_fp(x, !u, w, 0, f, fp::fpcr_rounding(fpcr), fpsr),
-        (false, true, 0b01100) => fmask::<F>(fp::fcmp_pred::<F>(x, zero, fp::Pred::Gt, fpsr)),
-        (true, true, 0b01100) => fmask::<F>(fp::fcmp_pred::<F>(x, zero, fp::Pred::Ge, fpsr)),
-        (false, true, 0b01101) => fmask::<F>(fp::fcmp_pred::<F>(x, zero, fp::Pred::Eq, fpsr)),
-        (true, true, 0b01101) => fmask::<F>(fp::fcmp_pred::<F>(zero, x, fp::Pred::Ge, fpsr)),
-        (false, true, 0b01110) => fmask::<F>(fp::fcmp_pred::<F>(zero, x, fp::Pred::Gt, fpsr)),
+        (false, true, 0b01100) => fmask::<F>(fp::fcmp_pred::<F>(x, zero, fp::Pred::Gt, fpcr, fpsr)),
+        (true, true, 0b01100) => fmask::<F>(fp::fcmp_pred::<F>(x, zero, fp::Pred::Ge, fpcr, fpsr)),
+        (false, true, 0b01101) => fmask::<F>(fp::fcmp_pred::<F>(x, zero, fp::Pred::Eq, fpcr, fpsr)),
+        (true, true, 0b01101) => fmask::<F>(fp::fcmp_pred::<F>(zero, x, fp::Pred::Ge, fpcr, fpsr)),
+        (false, true, 0b01110) => fmask::<F>(fp::fcmp_pred::<F>(zero, x, fp::Pred::Gt, fpcr, fpsr)),
         (false, true, 0b01111) => fp::fabs(f, x),
         (true, true, 0b01111) => fp::fneg(f, x),
         (true, true, 0b11111) => fp::fsqrt::<F>(x, fpcr, fpsr),
+        (false, true, 0b11101) => recip::frecpe(f, x, fpcr, fpsr),
+        (true, true, 0b11101) => recip::frsqrte(f, x, fpcr, fpsr),
+        (false, true, 0b11111) => recip::frecpx(f, x, fpcr, fpsr),
+        (false, true, 0b11100) if w == 32 => u64::from(recip::urecpe(x as u32)),
+        (true, true, 0b11100) if w == 32 => u64::from(recip::ursqrte(x as u32)),
         _ => return None,
     })
 }
@@ -993,13 +999,21 @@ fn fp_misc_t<F: Float>(c: &mut Cpu, i: u32, scalar: bool) -> ExecResult {
     let fpcr = c.fpcr;
     if scalar {
         // No FRINT*, FABS, FNEG, FSQRT in the scalar SIMD space.
-        if matches!(op, 0b11000 | 0b11001 | 0b01111) || (u, a, op) == (true, true, 0b11111) {
+        // Nor URECPE/URSQRTE.
+        if matches!(op, 0b11000 | 0b11001 | 0b01111)
+            || (u, a, op) == (true, true, 0b11111)
+            || (a, op) == (true, 0b11100)
+        {
             return Err(Exception::Undefined);
         }
         let x = fp::get(c, rn(i), f);
         let r = fp_misc_lane::<F>(u, a, op, x, fpcr, &mut c.fpsr).ok_or(Exception::Undefined)?;
         fp::put(c, rd(i), r, f);
         return Ok(());
+    }
+    // FRECPX is scalar only.
+    if (u, a, op) == (false, true, 0b11111) {
+        return Err(Exception::Undefined);
     }
     let q = bit(i, 30);
     let es = f.width();
@@ -1033,8 +1047,9 @@ fn fp_misc(c: &mut Cpu, i: u32, scalar: bool) -> ExecResult {
     let dbl = bit(i, 22);
     match (u, op) {
         (_, 0b10110) => {
-            // FCVTN (S->H, D->S) / FCVTXN (D->S, round to odd)
-            if u && !dbl {
+            // FCVTN (S->H, D->S) / FCVTXN (D->S, round to odd); size<1> = 1
+            // is unallocated (BFCVTN with FEAT_BF16).
+            if (u && !dbl) || bit(i, 23) {
                 return Err(Exception::Undefined);
             }
             if scalar && !u {
@@ -1059,7 +1074,7 @@ fn fp_misc(c: &mut Cpu, i: u32, scalar: bool) -> ExecResult {
             }
             Ok(())
         }
-        (false, 0b10111) if !scalar => {
+        (false, 0b10111) if !scalar && !bit(i, 23) => {
             // FCVTL (H->S, S->D)
             let (from, to) = if dbl { (fp::S, fp::D) } else { (fp::H, fp::S) };
             let src = src_half(c.vreg(n), q);
@@ -1309,7 +1324,7 @@ fn shift_common(c: &mut Cpu, i: u32, scalar: bool) -> ExecResult {
                 if op == 0b11100 {
                     fp::fixed_to_fp(x, !u, es, fbits, f, rmode, &mut fpsr)
                 } else {
-                    fp::fp_to_fixed(x, f, fbits, u, es, fp::Rounding::Zero, &mut fpsr)
+                    fp::fp_to_fixed(x, f, fbits, u, es, fp::Rounding::Zero, c.fpcr, &mut fpsr)
                 }
             });
             c.fpsr = fpsr;
@@ -1514,12 +1529,36 @@ fn indexed(c: &mut Cpu, i: u32) -> ExecResult {
             });
             c.set_vreg(rd(i), r);
         }
+        (false, 0b0011 | 0b0111 | 0b1011) => {
+            // SQDMLAL{2}, SQDMLSL{2}, SQDMULL{2} (by element).
+            let src = src_half(vn, q);
+            let r = (0..64 / es).fold(0u128, |r, k| {
+                let v = sqdml(op, es, lane(src, es, k), y, lane(vd, 2 * es, k), &mut sat);
+                r | (u128::from(v) << (2 * es * k))
+            });
+            set_qc(c, sat);
+            c.set_vreg(rd(i), r);
+        }
         _ => return Err(Exception::Undefined),
     }
     Ok(())
 }
 
-/// Scalar by element: FMLA, FMLS, FMUL, FMULX, SQDMULH, SQRDMULH.
+/// One lane of SQDMULL (`op` 1011), SQDMLAL (0011) or SQDMLSL (0111): `x`, `y`
+/// are `es`-bit signed, `acc` and the result `2 * es`-bit.
+fn sqdml(op: u32, es: u32, x: u64, y: u64, acc: u64, sat: &mut bool) -> u64 {
+    let w = 2 * es;
+    let p = sat_s(2 * ext_lane(x, es, true) * ext_lane(y, es, true), w, sat);
+    let v = match op {
+        0b0011 => sat_s(i128::from(sx(acc, w)) + i128::from(sx(p, w)), w, sat),
+        0b0111 => sat_s(i128::from(sx(acc, w)) - i128::from(sx(p, w)), w, sat),
+        _ => p,
+    };
+    v & emask(w)
+}
+
+/// Scalar by element: FMLA, FMLS, FMUL, FMULX, SQDMULH, SQRDMULH, SQDMULL,
+/// SQDMLAL, SQDMLSL.
 fn indexed_scalar(c: &mut Cpu, i: u32) -> ExecResult {
     let u = bit(i, 29);
     let op = bits(i, 12, 4);
@@ -1531,13 +1570,20 @@ fn indexed_scalar(c: &mut Cpu, i: u32) -> ExecResult {
             fp_indexed_t::<f32>(c, i, true, idx, m)
         };
     }
-    if u || !(op == 0b1100 || op == 0b1101) {
+    if u || !matches!(op, 0b1100 | 0b1101 | 0b0011 | 0b0111 | 0b1011) {
         return Err(Exception::Undefined);
     }
     let (es, idx, m) = index_of(i, false)?;
     let y = lane(c.vreg(m), es, idx);
     let x = lane(c.vreg(rn(i)), es, 0);
     let mut sat = false;
+    if op & 3 == 3 {
+        let acc = lane(c.vreg(rd(i)), 2 * es, 0);
+        let r = sqdml(op, es, x, y, acc, &mut sat);
+        set_qc(c, sat);
+        c.set_vreg_scalar(rd(i), u128::from(r), 2 * es / 8);
+        return Ok(());
+    }
     let r = int3(op == 0b1101, 0b10110, es, x, y, 0, &mut sat);
     set_qc(c, sat);
     c.set_vreg_scalar(rd(i), u128::from(r & emask(es)), es / 8);
@@ -2192,5 +2238,23 @@ mod tests {
         t.exec(&[0x4e02_0020]); // tbl v0.16b, {v1.16b}, v2.16b
         assert_eq!(t.cpu.v[0].to_le_bytes()[..8], [0xa0, 0xaf, 0, 0, 0xa1, 0, 0xa3, 0]);
         assert_eq!(t.cpu.v[0].to_le_bytes()[15], 0);
+    }
+
+    #[test]
+    fn sqdmull_by_element() {
+        let mut t = TestCpu::new();
+        let h = |v: [i16; 8]| v.iter().rev().fold(0u128, |r, &x| (r << 16) | u128::from(x as u16));
+        t.cpu.v[1] = h([1, -2, 0x7fff, -0x8000, 0, 0, 0, 0]);
+        t.cpu.v[2] = h([0, 3, 0, 0, 0, 0, 0, 0]);
+        t.exec(&[0x0f52_b020]); // sqdmull v0.4s, v1.4h, v2.h[1]
+        let w = |v: [i32; 4]| v.iter().rev().fold(0u128, |r, &x| (r << 32) | u128::from(x as u32));
+        assert_eq!(t.cpu.v[0], w([6, -12, 196_602, -196_608]));
+        assert_eq!(t.cpu.fpsr & (1 << 27), 0);
+        // -0x8000 * -0x8000 doubled saturates, sets QC; scalar form.
+        t.cpu.v[1] = h([-0x8000, 0, 0, 0, 0, 0, 0, 0]);
+        t.cpu.v[2] = h([0, -0x8000, 0, 0, 0, 0, 0, 0]);
+        t.exec(&[0x5f52_b020]); // sqdmull s0, h1, v2.h[1]
+        assert_eq!(t.cpu.v[0], 0x7fff_ffff);
+        assert_ne!(t.cpu.fpsr & (1 << 27), 0);
     }
 }
