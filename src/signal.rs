@@ -74,6 +74,19 @@ impl Process {
         self.sig.pending |= bit(s);
     }
 
+    /// Remove pending signal `s` (thread-directed first, then
+    /// process-directed) and return its siginfo.
+    pub fn take_signal(&mut self, s: i32) -> SigInfo {
+        if self.sig.tpending & bit(s) != 0 {
+            self.sig.tpending &= !bit(s);
+            let pos = self.sig.tinfo.iter().position(|i| i.signo == s);
+            pos.map(|i| self.sig.tinfo.remove(i)).unwrap_or(SigInfo { signo: s, ..SigInfo::default() })
+        } else {
+            self.sig.pending &= !bit(s);
+            self.sig.info[(s - 1) as usize]
+        }
+    }
+
     /// Pending signals not blocked by the mask (SIGKILL/SIGSTOP always).
     pub fn deliverable(&self) -> u64 {
         (self.sig.pending | self.sig.tpending) & (!self.sig.mask | UNBLOCKABLE)
@@ -101,15 +114,7 @@ pub fn deliver_pending(p: &mut Process, cpu: &mut dyn Vcpu) -> Delivery {
         // SIGKILL first, then lowest number (synchronous faults are queued
         // and delivered at once by `deliver_fault`).
         let s = if ready & bit(sig::SIGKILL) != 0 { sig::SIGKILL } else { ready.trailing_zeros() as i32 + 1 };
-        // Thread-directed first, then process-directed.
-        let info = if p.sig.tpending & bit(s) != 0 {
-            p.sig.tpending &= !bit(s);
-            let pos = p.sig.tinfo.iter().position(|i| i.signo == s);
-            pos.map(|i| p.sig.tinfo.remove(i)).unwrap_or(SigInfo { signo: s, ..SigInfo::default() })
-        } else {
-            p.sig.pending &= !bit(s);
-            p.sig.info[(s - 1) as usize]
-        };
+        let info = p.take_signal(s);
         let act = p.sig.actions[(s - 1) as usize];
         match act.handler {
             _ if s == sig::SIGKILL => return Delivery::Kill(s),

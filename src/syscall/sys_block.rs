@@ -101,12 +101,10 @@ fn sleep_unlocked(task: &Task, until: Instant) -> Result<(), Duration> {
     }
 }
 
-/// nanosleep(2).
-pub fn nanosleep(task: &Task, a: &Args) -> Result<Flow, Errno> {
-    if task.lock().threads.len() <= 1 {
-        return locked(task, a, sys_time::nanosleep);
-    }
-    let ts: Timespec = task.lock().mm.read_obj(a.u(0))?;
+/// Sleep for the timespec at `req` without the lock; on a signal, write
+/// the remaining time to `rem` (if not NULL) and fail with EINTR.
+fn relative_sleep(task: &Task, req: u64, rem: u64) -> Result<Flow, Errno> {
+    let ts: Timespec = task.lock().mm.read_obj(req)?;
     if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
         return Err(Errno::EINVAL);
     }
@@ -114,13 +112,21 @@ pub fn nanosleep(task: &Task, a: &Args) -> Result<Flow, Errno> {
     match sleep_unlocked(task, until) {
         Ok(()) => Ok(Flow::Return(0)),
         Err(left) => {
-            if a.u(1) != 0 {
-                let rem = Timespec { tv_sec: left.as_secs() as i64, tv_nsec: i64::from(left.subsec_nanos()) };
-                task.lock().mm.write_obj(a.u(1), &rem)?;
+            if rem != 0 {
+                let r = Timespec { tv_sec: left.as_secs() as i64, tv_nsec: i64::from(left.subsec_nanos()) };
+                task.lock().mm.write_obj(rem, &r)?;
             }
             Err(Errno::EINTR)
         }
     }
+}
+
+/// nanosleep(2).
+pub fn nanosleep(task: &Task, a: &Args) -> Result<Flow, Errno> {
+    if task.lock().threads.len() <= 1 {
+        return locked(task, a, sys_time::nanosleep);
+    }
+    relative_sleep(task, a.u(0), a.u(1))
 }
 
 /// clock_nanosleep(2): relative sleeps unlocked; absolute ones as usual.
@@ -128,21 +134,7 @@ pub fn clock_nanosleep(task: &Task, a: &Args) -> Result<Flow, Errno> {
     if task.lock().threads.len() <= 1 || a.u(1) & 1 != 0 {
         return locked(task, a, sys_time::clock_nanosleep);
     }
-    let ts: Timespec = task.lock().mm.read_obj(a.u(2))?;
-    if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
-        return Err(Errno::EINVAL);
-    }
-    let until = Instant::now() + Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
-    match sleep_unlocked(task, until) {
-        Ok(()) => Ok(Flow::Return(0)),
-        Err(left) => {
-            if a.u(3) != 0 {
-                let rem = Timespec { tv_sec: left.as_secs() as i64, tv_nsec: i64::from(left.subsec_nanos()) };
-                task.lock().mm.write_obj(a.u(3), &rem)?;
-            }
-            Err(Errno::EINTR)
-        }
-    }
+    relative_sleep(task, a.u(2), a.u(3))
 }
 
 /// wait4(2): a blocking wait in a multi-threaded process waits unlocked

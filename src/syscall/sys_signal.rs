@@ -146,14 +146,7 @@ pub fn rt_sigtimedwait(task: &Task, a: &Args) -> Result<Flow, Errno> {
             let hit = (p.sig.pending | p.sig.tpending) & set;
             if hit != 0 {
                 let s = hit.trailing_zeros() as i32 + 1;
-                let info = if p.sig.tpending & bit(s) != 0 {
-                    p.sig.tpending &= !bit(s);
-                    let pos = p.sig.tinfo.iter().position(|i| i.signo == s);
-                    pos.map(|i| p.sig.tinfo.remove(i)).unwrap_or(SigInfo { signo: s, ..SigInfo::default() })
-                } else {
-                    p.sig.pending &= !bit(s);
-                    p.sig.info[(s - 1) as usize]
-                };
+                let info = p.take_signal(s);
                 if info_ptr != 0 {
                     p.mm.write_obj(info_ptr, &info)?;
                 }
