@@ -181,34 +181,30 @@ pub fn setregid(p: &mut Process, a: &Args) -> SysResult {
     set_res(&mut c.gid, &mut c.fs[1], [r, e, saved], true)
 }
 
-/// setuid(2): privileged callers set all three ids, others the effective.
-pub fn setuid(p: &mut Process, a: &Args) -> SysResult {
-    let u = a.uint(0);
-    if u == KEEP {
+/// setuid/setgid: privileged callers set all three ids, others the
+/// effective one. `group` selects the gid set.
+fn set_one_id(p: &mut Process, v: u32, group: bool) -> SysResult {
+    if v == KEEP {
         return Err(Errno::EINVAL);
     }
     let priv_ = p.cred.privileged();
     let c = &mut p.cred;
+    let (ids, fs) = if group { (&mut c.gid, &mut c.fs[1]) } else { (&mut c.uid, &mut c.fs[0]) };
     if priv_ {
-        set_res(&mut c.uid, &mut c.fs[0], [u, u, u], true)
+        set_res(ids, fs, [v, v, v], true)
     } else {
-        set_res(&mut c.uid, &mut c.fs[0], [KEEP, u, KEEP], false)
+        set_res(ids, fs, [KEEP, v, KEEP], false)
     }
+}
+
+/// setuid(2).
+pub fn setuid(p: &mut Process, a: &Args) -> SysResult {
+    set_one_id(p, a.uint(0), false)
 }
 
 /// setgid(2).
 pub fn setgid(p: &mut Process, a: &Args) -> SysResult {
-    let g = a.uint(0);
-    if g == KEEP {
-        return Err(Errno::EINVAL);
-    }
-    let priv_ = p.cred.privileged();
-    let c = &mut p.cred;
-    if priv_ {
-        set_res(&mut c.gid, &mut c.fs[1], [g, g, g], true)
-    } else {
-        set_res(&mut c.gid, &mut c.fs[1], [KEEP, g, KEEP], false)
-    }
+    set_one_id(p, a.uint(0), true)
 }
 
 /// setfsuid(2): returns the old fsuid whether or not it changed.

@@ -430,17 +430,29 @@ pub fn getcwd(p: &mut Process, a: &Args) -> SysResult {
 /// chdir(2): the guest cwd is the resolved guest path (symlinks expanded,
 /// as the kernel's d_path shows it).
 pub fn chdir(p: &mut Process, a: &Args) -> SysResult {
-    let path = read_path(p, a.u(0))?;
+    let (guest, fd) = open_dir_arg(p, a.u(0))?;
+    search_permission(p, &fd)?;
+    set_cwd(p, guest, fd);
+    Ok(0)
+}
+
+/// Resolve a path argument (following symlinks) to its guest path and an
+/// O_PATH directory handle (chdir, chroot).
+fn open_dir_arg(p: &Process, ptr: u64) -> Result<(String, OwnedFd), Errno> {
+    let path = read_path(p, ptr)?;
     let r = lookup(p, i64::from(AT_FDCWD), &path, WalkOpts { follow: true, ..WalkOpts::default() })?;
     let fd = if r.is_node() {
         dup_host(r.dir.as_raw_fd(), 3)?
     } else {
         r.open(crate::fs::O_PATH_FLAGS | libc::O_DIRECTORY, 0)?
     };
-    search_permission(p, &fd)?;
-    p.vfs.set_cwd(&r.guest, Arc::new(fd));
-    p.fs.cwd = r.guest;
-    Ok(0)
+    Ok((r.guest, fd))
+}
+
+/// Make `guest` (open as `fd`) the cwd, in the resolver and the fs context.
+fn set_cwd(p: &mut Process, guest: String, fd: OwnedFd) {
+    p.vfs.set_cwd(&guest, Arc::new(fd));
+    p.fs.cwd = guest;
 }
 
 /// Linux chdir needs search (x) permission on the directory.
@@ -463,8 +475,7 @@ pub fn fchdir(p: &mut Process, a: &Args) -> SysResult {
     let g = e.path.clone().ok_or(Errno::ENOENT)?;
     let fd = dup_host(h, 3)?;
     search_permission(p, &fd)?;
-    p.vfs.set_cwd(&g, Arc::new(fd));
-    p.fs.cwd = g;
+    set_cwd(p, g, fd);
     Ok(0)
 }
 
@@ -472,18 +483,11 @@ pub fn fchdir(p: &mut Process, a: &Args) -> SysResult {
 /// (euid 0, e.g. `--fakeroot`); the cwd is left where it is, as Linux does
 /// (elfuse shows it relative to the new root, or `/` if outside).
 pub fn chroot(p: &mut Process, a: &Args) -> SysResult {
-    let path = read_path(p, a.u(0))?;
-    let r = lookup(p, i64::from(AT_FDCWD), &path, WalkOpts { follow: true, ..WalkOpts::default() })?;
-    let fd = if r.is_node() {
-        dup_host(r.dir.as_raw_fd(), 3)?
-    } else {
-        r.open(crate::fs::O_PATH_FLAGS | libc::O_DIRECTORY, 0)?
-    };
+    let (old, fd) = open_dir_arg(p, a.u(0))?;
     if !p.cred.privileged() {
         return Err(Errno::EPERM);
     }
-    let old = r.guest.clone();
-    p.vfs.chroot(&r.guest, fd)?;
+    p.vfs.chroot(&old, fd)?;
     let cwd = p.fs.cwd.clone();
     p.fs.cwd = if old == "/" {
         cwd
