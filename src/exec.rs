@@ -13,9 +13,8 @@ use crate::fs::FsContext;
 use crate::loader::stack::{self, AuxInfo};
 use crate::loader::{self, LoadError};
 use crate::mem::layout;
-use crate::mem::pagetable::Perm;
 use crate::mem::phys::PhysMem;
-use crate::mem::space::{AddressSpace, Placement};
+use crate::mem::space::AddressSpace;
 use crate::vcpu::El1Setup;
 
 /// Linux's limit on `#!` nesting (BINPRM_MAX_RECURSION).
@@ -165,7 +164,7 @@ pub fn build(
 
 #[allow(clippy::too_many_arguments)]
 fn load(
-    _fs: &FsContext,
+    fs: &FsContext,
     file: &File,
     given: &str,
     guest_abs: String,
@@ -177,36 +176,52 @@ fn load(
     let phys = Arc::new(PhysMem::new(layout::PHYS_SIZE).map_err(|_| ExecError::Errno(Errno::ENOMEM))?);
     let mut mm = AddressSpace::new(Arc::clone(&phys)).map_err(ExecError::Errno)?;
     let elf = loader::load_elf(&mut mm, file, given, Some(loader::elf::ET_DYN_BASE)).map_err(ExecError::Load)?;
-    if let Some(interp) = &elf.interp {
-        return Err(ExecError::Load(LoadError::WrongArch(
-            given.to_string(),
-            format!("dynamically linked (interpreter {interp}); dynamic programs are not supported yet"),
-        )));
-    }
     mm.init_brk(elf.end);
-    // The signal-return trampoline (what the vDSO's __kernel_rt_sigreturn
-    // provides on Linux), for handlers installed without SA_RESTORER.
-    let tramp: Vec<u8> = crate::signal::SIGRETURN_TRAMPOLINE.iter().flat_map(|w| w.to_le_bytes()).collect();
-    mm.mmap(Placement::Fixed(layout::SIGPAGE_VA), layout::PAGE_SIZE, Perm::RX, false, None, Some("[sigpage]"))
-        .and_then(|_| mm.write_priv(layout::SIGPAGE_VA, &tramp))
-        .map_err(ExecError::Errno)?;
+    // PT_INTERP: the dynamic linker, loaded at a base of its own (AT_BASE);
+    // it starts first and finds the program through AT_PHDR/AT_ENTRY.
+    let (entry, base) = match &elf.interp {
+        Some(interp) => {
+            let ld = load_interp(fs, &mut mm, interp)?;
+            (ld.entry, ld.bias)
+        }
+        None => (elf.entry, 0),
+    };
+    let vdso = crate::vdso::map(&mut mm).map_err(ExecError::Errno)?;
     // SAFETY: these id getters cannot fail and touch no memory.
     let ids = unsafe { [libc::getuid(), libc::geteuid(), libc::getgid(), libc::getegid()] };
     let aux = AuxInfo {
         phdr: elf.phdr,
         phnum: elf.phnum,
         entry: elf.entry,
-        base: 0,
+        base,
         hwcap,
         hwcap2: 0,
         ids,
-        sysinfo_ehdr: None,
+        sysinfo_ehdr: Some(vdso),
         random: random16(),
     };
     let sp = stack::build(&mut mm, argv, envp, execfn, &aux, elf.exec_stack).map_err(ExecError::Errno)?;
-    let setup = El1Setup { ttbr0: mm.ttbr0(), ttbr1: mm.ttbr1(), entry: elf.entry, sp };
+    let setup = El1Setup { ttbr0: mm.ttbr0(), ttbr1: mm.ttbr1(), entry, sp };
     let comm = comm_of(&guest_abs);
     Ok(Image { mm, phys, setup, exe: guest_abs, comm })
+}
+
+/// Load the ELF interpreter named by PT_INTERP, resolved in the guest root
+/// (as Linux's `open_exec` of the interpreter: it must be a regular file,
+/// and another level of PT_INTERP is refused with ELIBBAD).
+fn load_interp(fs: &FsContext, mm: &mut AddressSpace, interp: &str) -> Result<loader::LoadedElf, ExecError> {
+    let guest_abs = fs.absolute(interp.as_bytes());
+    let file = open_program(fs, &guest_abs, interp, false)?;
+    let ld = loader::load_elf(mm, &file, interp, None).map_err(|e| match e {
+        // A missing or unreadable interpreter is the program's failure: the
+        // shell's "cannot execute: required file not found" is ENOENT.
+        LoadError::Io(..) => ExecError::Load(e),
+        _ => ExecError::Errno(Errno::ELIBBAD),
+    })?;
+    if ld.interp.is_some() {
+        return Err(ExecError::Errno(Errno::ELIBBAD));
+    }
+    Ok(ld)
 }
 
 #[cfg(test)]

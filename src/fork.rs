@@ -32,7 +32,7 @@ pub const FDS_PER_MSG: usize = 120;
 pub const CHILD_FLAG: &str = "--fork-child";
 
 /// Labels a region may carry (regions hold `&'static str`).
-const LABELS: &[&str] = &["[heap]", "[stack]", "[sigpage]", "[vdso]", "[vvar]"];
+const LABELS: &[&str] = &["[heap]", "[stack]", "[vdso]", "[vvar]"];
 
 /// How the child should differ from the parent (clone's arguments).
 #[derive(Clone, Copy, Debug, Default)]

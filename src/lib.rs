@@ -17,3 +17,4 @@ pub mod signal;
 pub mod syscall;
 pub mod thread;
 pub mod vcpu;
+pub mod vdso;

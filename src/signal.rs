@@ -10,7 +10,6 @@
 use crate::abi::errno::Errno;
 use crate::abi::signal::{self as sig, frame, si, KSigaction, SigInfo};
 use crate::abi::Pod;
-use crate::mem::layout::SIGPAGE_VA;
 use crate::process::Process;
 use crate::vcpu::{Reg, Vcpu, VcpuExit};
 
@@ -56,9 +55,6 @@ pub const fn bit(s: i32) -> u64 {
 
 /// Signals that can never be blocked or caught.
 pub const UNBLOCKABLE: u64 = bit(sig::SIGKILL) | bit(sig::SIGSTOP);
-
-/// The `mov x8, #139; svc #0` trampoline placed at [`SIGPAGE_VA`].
-pub const SIGRETURN_TRAMPOLINE: [u32; 2] = [0xd280_1168, 0xd400_0001];
 
 impl Process {
     /// Make `info.signo` pending (standard signals do not queue twice).
@@ -274,7 +270,8 @@ fn setup_frame(
     p.mm.write(record, &fr)?;
     p.mm.write(base, &b)?;
 
-    let restorer = if act.flags & sig::SA_RESTORER != 0 && act.restorer != 0 { act.restorer } else { SIGPAGE_VA };
+    let restorer =
+        if act.flags & sig::SA_RESTORER != 0 && act.restorer != 0 { act.restorer } else { crate::vdso::sigreturn_va() };
     cpu.set(Reg::X(0), s as u64);
     cpu.set(Reg::X(1), base);
     cpu.set(Reg::X(2), base + uc);

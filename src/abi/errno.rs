@@ -76,6 +76,7 @@ mod host_errno {
     pub const ETIME: i32 = -1;
     pub const ENOLINK: i32 = libc::ENOLINK;
     pub const EPROTO: i32 = libc::EPROTO;
+    pub const ELIBBAD: i32 = -1;
     pub const EBADMSG: i32 = libc::EBADMSG;
     pub const EOVERFLOW: i32 = libc::EOVERFLOW;
     pub const EILSEQ: i32 = libc::EILSEQ;
@@ -165,6 +166,7 @@ errnos! {
     EPROTO = 71, "Protocol error";
     EBADMSG = 74, "Bad message";
     EOVERFLOW = 75, "Value too large for defined data type";
+    ELIBBAD = 80, "Accessing a corrupted shared library";
     EILSEQ = 84, "Invalid or incomplete multibyte or wide character";
     EUSERS = 87, "Too many users";
     ENOTSOCK = 88, "Socket operation on non-socket";

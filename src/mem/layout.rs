@@ -43,10 +43,7 @@ pub const SHIM_PA: u64 = PT_ARENA_PA + PT_ARENA_SIZE;
 /// Virtual address of the EL1 shim, in the TTBR1 (kernel) half.
 pub const SHIM_VA: u64 = 0xffff_ffff_fffe_0000;
 
-/// The signal-return trampoline page (`mov x8, #139; svc #0`), used as the
-/// return address of handlers installed without SA_RESTORER (the role
-/// Linux's vDSO `__kernel_rt_sigreturn` plays). Sits above the stack.
-pub const SIGPAGE_VA: u64 = USER_END - 0x8000;
+// [USER_END - 0x8000, USER_END): the vDSO and its data page (src/vdso).
 
 /// Top of the initial guest stack (exclusive); the stack grows down from here.
 pub const STACK_TOP: u64 = USER_END - 0x1_0000;
