@@ -12,10 +12,15 @@ GUEST_DIR  := tests/guest
 GUEST_OUT  := $(GUEST_DIR)/build
 GUESTS     := hello args exitcode fault abort printf_float malloc_stress fileio sysinfo getppid_loop int_loop sieve simd_kernel signals sigwait fork_exec fs_escape fs_files fs_io fs_poll fs_misc fs_ident fork_bench timers threads fp_fenv simd_neon thread_bench
 PIE_GUESTS := hello args malloc_stress
+# Dynamically linked copies (glibc's ld.so from the cross toolchain), run
+# under the small root `make dynroot` assembles (tests/dynamic.rs).
+DYN_GUESTS := hello signals printf_float fp_fenv simd_neon threads timers malloc_stress sigwait
+CROSS_LIB  ?= /usr/aarch64-linux-gnu/lib
+DYNROOT    := $(GUEST_OUT)/dynroot
 BUSYBOX    := tests/sysroot/busybox/bin/busybox
 UNAME_S    := $(shell uname -s)
 
-.PHONY: all build release deps guests sysroot test demo bench docs check-hvf lint clean
+.PHONY: all build release deps guests dynroot sysroot test demo bench docs check-hvf lint clean
 
 all: build
 
@@ -33,7 +38,29 @@ else
 	@bash tests/sysroot/deps.sh
 endif
 
-guests: $(addprefix $(GUEST_OUT)/,$(GUESTS)) $(addprefix $(GUEST_OUT)/,$(addsuffix -pie,$(PIE_GUESTS)))
+guests: $(addprefix $(GUEST_OUT)/,$(GUESTS)) $(addprefix $(GUEST_OUT)/,$(addsuffix -pie,$(PIE_GUESTS))) dynroot
+
+dynroot: $(addprefix $(DYNROOT)/bin/,$(DYN_GUESTS) dynlib) $(DYNROOT)/lib3/libpreload.so $(BUSYBOX)
+	@mkdir -p $(DYNROOT)/lib $(DYNROOT)/tmp
+	@cmp -s $(BUSYBOX) $(DYNROOT)/bin/busybox || cp $(BUSYBOX) $(DYNROOT)/bin/busybox
+	@for f in ld-linux-aarch64.so.1 libc.so.6 libm.so.6 libgcc_s.so.1; do \
+	  cmp -s $(CROSS_LIB)/$$f $(DYNROOT)/lib/$$f || cp $(CROSS_LIB)/$$f $(DYNROOT)/lib/$$f; done
+
+$(DYNROOT)/bin/%: $(GUEST_DIR)/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -o $@ $< -lm
+
+$(DYNROOT)/lib2/libgreet.so: $(GUEST_DIR)/dynlib/greet.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -shared -fPIC -o $@ $<
+
+$(DYNROOT)/lib3/libpreload.so: $(GUEST_DIR)/dynlib/preload.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -shared -fPIC -o $@ $<
+
+$(DYNROOT)/bin/dynlib: $(GUEST_DIR)/dynlib.c $(DYNROOT)/lib2/libgreet.so
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -rdynamic -o $@ $< -L$(DYNROOT)/lib2 -lgreet
 
 $(GUEST_OUT)/%: $(GUEST_DIR)/%.c
 	@mkdir -p $(GUEST_OUT)

@@ -126,16 +126,30 @@ __kernel_clock_getres:
 
 /*
  * The signal return trampoline: the return address of handlers installed
- * without SA_RESTORER. elfuse's signal frame puts a frame record (the
- * interrupted x29, x30) above the rt_sigframe and points x29 at it; the CFI
- * says so, so unwinders walk out of a handler as on Linux. The `nop`
- * before the symbol lets unwinders that look up pc-1 find this FDE.
+ * without SA_RESTORER. On entry sp is the rt_sigframe (siginfo, then the
+ * ucontext whose mcontext is at +304: regs[31] at +312, sp at +560, pc at
+ * +568; src/abi/signal.rs). The CFI describes the interrupted context in
+ * full: CFA = the saved sp, x0-x29 at their sigcontext slots and the
+ * return column (x30) at the saved pc, so an unwinder walks out of a
+ * handler into the interrupted function with the registers it had (the
+ * interrupted x30 itself is not described: unwinders know no pc column). The
+ * `nop` before the symbol lets unwinders that look up pc-1 find this FDE.
  */
+#define SC_REGS	312
+#define SC_SP	560
+#define SC_PC	568
+/* DW_CFA_expression reg: *(sp + off), off < 8192 (two-byte SLEB128). */
+.macro	saved_at reg, off
+	.cfi_escape 0x10, \reg, 0x03, 0x8f, ((\off) & 0x7f) | 0x80, (\off) >> 7
+.endm
 	.cfi_startproc
 	.cfi_signal_frame
-	.cfi_def_cfa	x29, 0
-	.cfi_offset	x29, 0
-	.cfi_offset	x30, 8
+	/* DW_CFA_def_cfa_expression: *(sp + SC_SP) */
+	.cfi_escape 0x0f, 0x04, 0x8f, (SC_SP & 0x7f) | 0x80, SC_SP >> 7, 0x06
+	.irp	n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29
+	saved_at \n, SC_REGS + 8 * \n
+	.endr
+	saved_at 30, SC_PC
 	nop
 	.globl	__kernel_rt_sigreturn
 	.type	__kernel_rt_sigreturn, %function
