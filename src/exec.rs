@@ -15,7 +15,7 @@ use crate::loader::{self, LoadError};
 use crate::mem::layout;
 use crate::mem::phys::PhysMem;
 use crate::mem::space::AddressSpace;
-use crate::vcpu::El1Setup;
+use crate::vcpu::{self, Backend, El1Setup};
 
 /// Linux's limit on `#!` nesting (BINPRM_MAX_RECURSION).
 const MAX_INTERP_DEPTH: usize = 4;
@@ -124,7 +124,7 @@ pub fn build(
     path: &[u8],
     mut argv: Vec<Vec<u8>>,
     envp: &[Vec<u8>],
-    hwcap: u64,
+    backend: Backend,
     guest_exec: bool,
 ) -> Result<Image, ExecError> {
     let total: usize = argv.iter().chain(envp.iter()).map(|s| s.len() + 1).sum();
@@ -157,7 +157,7 @@ pub fn build(
             path = interp;
             continue;
         }
-        return load(fs, &file, &given, guest_abs, &argv, envp, &execfn, hwcap);
+        return load(fs, &file, &given, guest_abs, &argv, envp, &execfn, backend);
     }
     Err(ExecError::Errno(Errno::ELOOP))
 }
@@ -171,7 +171,7 @@ fn load(
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
     execfn: &[u8],
-    hwcap: u64,
+    backend: Backend,
 ) -> Result<Image, ExecError> {
     let phys = Arc::new(PhysMem::new(layout::PHYS_SIZE).map_err(|_| ExecError::Errno(Errno::ENOMEM))?);
     let mut mm = AddressSpace::new(Arc::clone(&phys)).map_err(ExecError::Errno)?;
@@ -186,7 +186,7 @@ fn load(
         }
         None => (elf.entry, 0),
     };
-    let vdso = crate::vdso::map(&mut mm).map_err(ExecError::Errno)?;
+    let vdso = crate::vdso::map(&mut mm, vcpu::guest_counter(backend)).map_err(ExecError::Errno)?;
     // SAFETY: these id getters cannot fail and touch no memory.
     let ids = unsafe { [libc::getuid(), libc::geteuid(), libc::getgid(), libc::getegid()] };
     let aux = AuxInfo {
@@ -194,7 +194,7 @@ fn load(
         phnum: elf.phnum,
         entry: elf.entry,
         base,
-        hwcap,
+        hwcap: vcpu::hwcap(backend),
         hwcap2: 0,
         ids,
         sysinfo_ehdr: Some(vdso),

@@ -76,13 +76,14 @@ impl Outcome {
 pub fn prepare(config: &Config, launch: &Launch) -> Result<(Process, Box<dyn Vcpu>), RunError> {
     let fs = FsContext { root: config.sysroot.clone(), cwd: launch.cwd.clone(), umask: 0o022 };
     let hwcap = vcpu::hwcap(config.backend);
-    let img = crate::exec::build(&fs, launch.program.as_bytes(), launch.argv.clone(), &launch.envp, hwcap, false)
-        .map_err(|e| match e {
-            crate::exec::ExecError::Load(l) => RunError::Load(l),
-            crate::exec::ExecError::Errno(e) => {
-                RunError::Load(LoadError::Io(launch.program.clone(), std::io::Error::from_raw_os_error(e.0)))
-            }
-        })?;
+    let img =
+        crate::exec::build(&fs, launch.program.as_bytes(), launch.argv.clone(), &launch.envp, config.backend, false)
+            .map_err(|e| match e {
+                crate::exec::ExecError::Load(l) => RunError::Load(l),
+                crate::exec::ExecError::Errno(e) => {
+                    RunError::Load(LoadError::Io(launch.program.clone(), std::io::Error::from_raw_os_error(e.0)))
+                }
+            })?;
     let cpu =
         vcpu::create(config.backend, Arc::clone(&img.phys), &img.setup).map_err(|e| RunError::Setup(e.to_string()))?;
     let mut p = Process::new(img.mm, fs, config.clone(), hwcap);

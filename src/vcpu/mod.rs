@@ -219,6 +219,18 @@ fn hvf_hwcap() -> u64 {
     crate::abi::auxv::HWCAP_FP | crate::abi::auxv::HWCAP_ASIMD
 }
 
+/// How the guest's CNTVCT_EL0 relates to host time, for the vDSO's
+/// in-guest clock reads: `Some((counter now, counter Hz))`, or `None` when
+/// the backend cannot say (every guest clock read is then a system call).
+pub fn guest_counter(backend: Backend) -> Option<(u64, u64)> {
+    match backend {
+        Backend::Interp => Some((interp::exec::system::monotonic_ns(), interp::exec::system::CNTFRQ_VALUE)),
+        // The hvf vCPU's counter is the host's (mach_absolute_time) minus
+        // its CNTVOFF: until the adapter reports that pair, no fast path.
+        Backend::Hvf => None,
+    }
+}
+
 /// The backend `auto` resolves to on this host.
 pub fn default_backend() -> Backend {
     if cfg!(all(target_os = "macos", target_arch = "aarch64")) {

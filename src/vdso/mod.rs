@@ -69,13 +69,16 @@ impl Vvar {
         b
     }
 
-    /// A reference for a counter that is the host's CLOCK_MONOTONIC in
-    /// nanoseconds (the interp CPU's CNTVCT_EL0 at 1 GHz). REALTIME is
-    /// monotonic plus the host's offset between the two at exec: the host
-    /// slewing its clock moves both alike, but a host clock *step* while
-    /// the program runs is not seen by in-guest reads (Linux updates its
-    /// vvar on every tick; elfuse writes it once per exec).
-    pub fn monotonic_counter() -> Vvar {
+    /// The reference for a guest counter reading `now` and ticking at
+    /// `hz`: each clock's host value right now. `None` (the backend cannot
+    /// relate its counter to host time): every clock read is a syscall.
+    ///
+    /// Host slewing moves the counter's and the clocks' rates alike (the
+    /// interp counter is CLOCK_MONOTONIC itself), but a host clock *step*
+    /// while the program runs is not seen by in-guest reads: Linux updates
+    /// its vvar every tick, elfuse writes it once per exec.
+    pub fn new(counter: Option<(u64, u64)>) -> Vvar {
+        let Some((now, hz)) = counter.filter(|&(_, hz)| hz > 0) else { return Vvar::default() };
         let mono = host_ns(libc::CLOCK_MONOTONIC);
         let real = host_ns(libc::CLOCK_REALTIME);
         let mut base = [0u64; 8];
@@ -86,7 +89,8 @@ impl Vvar {
         let fast = [CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE]
             .iter()
             .fold(0u32, |m, &c| m | 1 << c);
-        Vvar { seq: 0, fast, cnt0: mono, mult: 1 << 32, base }
+        let mult = ((1_000_000_000u128 << 32) / u128::from(hz)).min(u128::from(u64::MAX)) as u64;
+        Vvar { seq: 0, fast, cnt0: now, mult, base }
     }
 }
 
@@ -124,12 +128,13 @@ pub fn sigreturn_va() -> u64 {
     VDSO_VA + symbols().rt_sigreturn
 }
 
-/// Map `[vvar]` and `[vdso]` into a new address space. Returns the image's
+/// Map `[vvar]` and `[vdso]` into a new address space, the clock reference
+/// from the backend's `counter` (see [`Vvar::new`]). Returns the image's
 /// address (AT_SYSINFO_EHDR).
-pub fn map(mm: &mut AddressSpace) -> Result<u64, Errno> {
+pub fn map(mm: &mut AddressSpace, counter: Option<(u64, u64)>) -> Result<u64, Errno> {
     let len = (IMAGE.len() as u64).next_multiple_of(PAGE_SIZE);
     mm.mmap(Placement::Fixed(VVAR_VA), PAGE_SIZE, Perm::R, false, None, Some("[vvar]"))?;
-    mm.write_priv(VVAR_VA, &Vvar::monotonic_counter().to_bytes())?;
+    mm.write_priv(VVAR_VA, &Vvar::new(counter).to_bytes())?;
     mm.mmap(Placement::Fixed(VDSO_VA), len, Perm::RX, false, None, Some("[vdso]"))?;
     mm.write_priv(VDSO_VA, IMAGE)?;
     Ok(VDSO_VA)
@@ -192,5 +197,16 @@ mod tests {
         assert_eq!(u64::from_le_bytes(b[16..24].try_into().unwrap()), 7);
         assert_eq!(u64::from_le_bytes(b[24..32].try_into().unwrap()), 11);
         assert_eq!(u64::from_le_bytes(b[80..88].try_into().unwrap()), 17);
+    }
+
+    #[test]
+    fn counter_scaling() {
+        // 1 GHz: ns = ticks; 24 MHz (Apple's CNTFRQ): 41.67 ns per tick.
+        assert_eq!(Vvar::new(Some((5, 1_000_000_000))).mult, 1 << 32);
+        let m = Vvar::new(Some((0, 24_000_000))).mult;
+        assert_eq!(((24_000_000u128 * u128::from(m)) >> 32) as u64, 999_999_999);
+        // No counter relation: nothing is answered in the guest.
+        assert_eq!(Vvar::new(None).fast, 0);
+        assert_eq!(Vvar::new(Some((1, 0))).fast, 0);
     }
 }

@@ -190,7 +190,8 @@ fn id_register(r: SysReg) -> Option<u64> {
     }
 }
 
-fn monotonic_ns() -> u64 {
+/// The software CPU's CNTVCT_EL0: the host's CLOCK_MONOTONIC in ns.
+pub fn monotonic_ns() -> u64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime writes only into `ts`.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
