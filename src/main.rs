@@ -173,7 +173,23 @@ fn main() -> ExitCode {
 
     // PROGRAM without a slash: search the guest PATH, as execvp does.
     let program = if program.contains('/') {
-        program
+        // A host path into the root (`elfuse --sysroot R R/lib/ld.so ...`,
+        // as qemu-user's -L accepts) names the same file as its guest path.
+        match &sysroot {
+            Some(root) if !fsctx.host_path(&fsctx.absolute(program.as_bytes())).is_file() => {
+                // The directory is resolved on the host, the name is left for
+                // the guest resolver (it may be a symlink meant for the root).
+                let p = std::path::Path::new(&program);
+                let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+                std::fs::canonicalize(dir)
+                    .ok()
+                    .and_then(|d| d.strip_prefix(root).ok().map(std::path::Path::to_path_buf))
+                    .zip(p.file_name())
+                    .map(|(rest, name)| format!("/{}", rest.join(name).to_string_lossy()))
+                    .unwrap_or(program)
+            }
+            _ => program,
+        }
     } else {
         let path = env.iter().find(|(k, _)| k == "PATH").map_or(DEFAULT_PATH, |(_, v)| v.as_str());
         path.split(':')
