@@ -243,8 +243,7 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("elfuse-thread".into())
         .spawn(move || {
-            // SAFETY: gettid has no memory effects.
-            let tid = unsafe { libc::gettid() };
+            let tid = crate::host::gettid();
             if tid_tx.send(tid).is_err() || go_rx.recv() != Ok(true) {
                 return;
             }
