@@ -141,8 +141,17 @@ const HV_PAGE: u64 = PAGE_SIZE as u64;
 
 impl Vm {
     /// Map `phys` RWX at IPA 0, replacing the memory of an earlier address
-    /// space (execve). vCPUs still running on the old memory see the new.
+    /// space (execve). vCPUs still running on the old memory (threads that
+    /// execve is cancelling) take a stage-2 abort meanwhile, wait, and
+    /// retry on the new memory, where their pending cancel stops them.
     fn map(&'static self, phys: &Arc<PhysMem>) -> Result<(), VcpuError> {
+        self.remaps.fetch_add(1, Ordering::SeqCst);
+        let r = self.map_locked(phys);
+        self.remaps.fetch_add(1, Ordering::SeqCst);
+        r
+    }
+
+    fn map_locked(&'static self, phys: &Arc<PhysMem>) -> Result<(), VcpuError> {
         let mut mapped = self.mapped.write().unwrap_or_else(PoisonError::into_inner);
         if mapped.as_ref().is_some_and(|m| Arc::ptr_eq(m, phys)) {
             return Ok(());
