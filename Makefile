@@ -5,12 +5,17 @@
 #   make bench   ratios against qemu-aarch64-static
 #   make deps    install the cross compiler, qemu-user-static, arm64 packages
 
+ifeq ($(shell uname -s),Darwin)
+# Homebrew: brew tap messense/macos-cross-toolchains && brew install aarch64-unknown-linux-gnu
+GUEST_CC   ?= aarch64-unknown-linux-gnu-gcc
+else
 GUEST_CC   ?= aarch64-linux-gnu-gcc
+endif
 GUEST_CFLAGS ?= -O2 -Wall
 CARGO      ?= cargo
 GUEST_DIR  := tests/guest
 GUEST_OUT  := $(GUEST_DIR)/build
-GUESTS     := hello args exitcode fault abort printf_float malloc_stress fileio sysinfo getppid_loop int_loop sieve simd_kernel signals sigwait fork_exec fs_escape fs_files fs_io fs_poll fs_misc fs_ident fork_bench timers threads fp_fenv simd_neon thread_bench
+GUESTS     := hello args exitcode fault abort printf_float malloc_stress fileio sysinfo getppid_loop int_loop sieve simd_kernel signals sigwait fork_exec fs_escape fs_files fs_io fs_poll fs_misc fs_ident fork_bench timers threads fp_fenv simd_neon thread_bench wx_jit
 PIE_GUESTS := hello args malloc_stress
 # Dynamically linked copies (glibc's ld.so from the cross toolchain), run
 # under the small root `make dynroot` assembles (tests/dynamic.rs).
@@ -20,20 +25,34 @@ DYNROOT    := $(GUEST_OUT)/dynroot
 BUSYBOX    := tests/sysroot/busybox/bin/busybox
 UNAME_S    := $(shell uname -s)
 
-.PHONY: all build release deps guests dynroot sysroot test demo bench docs check-hvf lint clean
+.PHONY: all build release deps guests dynroot sysroot test demo bench docs check-hvf lint clean sign
 
 all: build
 
+# On macOS the binary must carry com.apple.security.hypervisor (elfuse.entitlements)
+# or hv_vm_create fails; an ad-hoc signature is enough for local use.
+ENTITLEMENTS := elfuse.entitlements
+ifeq ($(UNAME_S),Darwin)
+SIGN = codesign --sign - --entitlements $(ENTITLEMENTS) --force $(1)
+else
+SIGN = @true
+endif
+
 build:
 	$(CARGO) build
+	$(call SIGN,target/debug/elfuse)
 
 release:
 	$(CARGO) build --release
+	$(call SIGN,target/release/elfuse)
+
+sign:
+	$(call SIGN,target/release/elfuse)
 
 deps:
 ifeq ($(UNAME_S),Darwin)
-	@echo "On macOS install the cross tools with Homebrew:"
-	@echo "  brew install aarch64-unknown-linux-gnu qemu"
+	@command -v $(GUEST_CC) >/dev/null || { echo "missing $(GUEST_CC): xcode-select --install; brew tap messense/macos-cross-toolchains && brew install aarch64-unknown-linux-gnu"; exit 1; }
+	@command -v codesign >/dev/null || { echo "missing codesign: xcode-select --install"; exit 1; }
 else
 	@bash tests/sysroot/deps.sh
 endif
@@ -72,13 +91,40 @@ $(GUEST_OUT)/%-pie: $(GUEST_DIR)/%.c
 
 sysroot: $(BUSYBOX)
 
-$(BUSYBOX):
-	bash tests/sysroot/busybox.sh
+# macOS has no apt-get/dpkg-deb: fetch the same Debian package with curl and
+# unpack it with bsdtar (a .deb is an ar archive bsdtar reads).
+BUSYBOX_DEB_URL ?= https://deb.debian.org/debian/pool/main/b/busybox/busybox-static_1.35.0-4+deb12u1+b1_arm64.deb
 
+$(BUSYBOX):
+ifeq ($(UNAME_S),Darwin)
+	@mkdir -p tests/sysroot/cache tests/sysroot/busybox.tmp
+	curl -fL -o tests/sysroot/cache/busybox-static_arm64.deb '$(BUSYBOX_DEB_URL)'
+	cd tests/sysroot/busybox.tmp && tar -xf ../cache/busybox-static_arm64.deb && tar -xf data.tar.*
+	mkdir -p tests/sysroot/busybox && mv tests/sysroot/busybox.tmp/bin tests/sysroot/busybox.tmp/usr tests/sysroot/busybox/ 2>/dev/null; rm -rf tests/sysroot/busybox.tmp
+	@test -x $(BUSYBOX)
+else
+	bash tests/sysroot/busybox.sh
+endif
+
+ifeq ($(UNAME_S),Darwin)
+# The integration tests run target/release/elfuse: build and sign it first
+# (cargo test does not relink an up-to-date binary, so the signature stays).
+# The tests' elfuse runs `--backend auto` = hvf there; ELFUSE_BACKEND=interp
+# make test runs the same suites on interp.
+test: deps guests sysroot release
+	$(CARGO) test --release
+	@echo "make test: all suites passed"
+else
 test: deps guests sysroot
 	$(CARGO) test --release
 	$(CARGO) check --features hvf --lib
 	@echo "make test: all suites passed"
+endif
+
+# Type-check the hvf backend and the macOS host module from any host.
+check-hvf:
+	$(CARGO) clippy --features hvf --lib -- -D warnings
+	rustup target add aarch64-apple-darwin && $(CARGO) check --target aarch64-apple-darwin --all-targets
 
 demo: release guests $(BUSYBOX)
 	@echo '$$ elfuse tests/guest/build/hello'

@@ -69,9 +69,7 @@ fn comm_of(path: &str) -> [u8; 16] {
 
 fn random16() -> [u8; 16] {
     let mut b = [0u8; 16];
-    // SAFETY: getrandom writes at most b.len() bytes into b.
-    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
-    if n != 16 {
+    if !matches!(crate::host::getrandom(&mut b), Ok(16)) {
         let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         b.copy_from_slice(&t.to_le_bytes());
     }

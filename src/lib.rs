@@ -8,6 +8,7 @@ pub mod exec;
 pub mod fdtable;
 pub mod fork;
 pub mod fs;
+pub mod host;
 pub mod loader;
 pub mod mem;
 pub mod process;

@@ -11,7 +11,7 @@ use elfuse::vcpu::{self, Backend};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum BackendArg {
-    /// hvf on macOS/Apple Silicon, interp elsewhere.
+    /// $ELFUSE_BACKEND if set, else hvf on macOS/Apple Silicon, interp elsewhere.
     Auto,
     /// elfuse's own AArch64 CPU.
     Interp,

@@ -414,9 +414,9 @@ pub mod host {
     /// Linux si_code for a host one.
     fn linux_code(c: i32) -> i32 {
         match c {
-            libc::SI_USER => sig::si::SI_USER,
-            libc::SI_QUEUE => sig::si::SI_QUEUE,
-            libc::SI_TIMER => -2,
+            crate::host::si::USER => sig::si::SI_USER,
+            crate::host::si::QUEUE => sig::si::SI_QUEUE,
+            crate::host::si::TIMER => -2,
             #[cfg(target_os = "linux")]
             libc::SI_TKILL => sig::si::SI_TKILL,
             libc::CLD_EXITED => sig::si::CLD_EXITED,

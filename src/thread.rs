@@ -156,8 +156,16 @@ pub fn run_thread(
                 }
                 g
             }
-            other => {
+            other => 'fault: {
                 let mut g = task.lock();
+                if g.mm.fixup_fault(&other) {
+                    // A W^X flip (mem::space::wx_policy): retry with fresh TLBs.
+                    if config.verbose {
+                        eprintln!("elfuse: W^X flip after {other:?}");
+                    }
+                    g.mm_generation += 1;
+                    break 'fault g;
+                }
                 let pc = cpu.get(Reg::Pc);
                 let Some(info) = signal::fault_info(&other, pc) else {
                     eprintln!("elfuse: internal error: unexpected vCPU exit {other:?} at pc={pc:#x}");
@@ -243,8 +251,7 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("elfuse-thread".into())
         .spawn(move || {
-            // SAFETY: gettid has no memory effects.
-            let tid = unsafe { libc::gettid() };
+            let tid = crate::host::gettid();
             if tid_tx.send(tid).is_err() || go_rx.recv() != Ok(true) {
                 return;
             }

@@ -1,6 +1,12 @@
 //! Guest-physical memory: one host reservation.
 
 use std::ptr::NonNull;
+use std::sync::OnceLock;
+
+/// Called with `(pa, len)` after the host replaced the pages of that range
+/// in place (`mmap(MAP_FIXED)`), for a hypervisor that maps this memory
+/// into a VM and must refresh its view (the hvf backend).
+pub type RemapHook = Box<dyn Fn(u64, u64) + Send + Sync>;
 
 /// Errors setting up guest-physical memory.
 #[derive(Debug)]
@@ -24,6 +30,7 @@ impl std::fmt::Display for PhysError {
 pub struct PhysMem {
     base: NonNull<u8>,
     size: u64,
+    remap_hook: OnceLock<RemapHook>,
 }
 
 // SAFETY: PhysMem is a raw host mapping that lives as long as the value; all
@@ -55,7 +62,19 @@ impl PhysMem {
         }
         let base = NonNull::new(p.cast::<u8>())
             .ok_or_else(|| PhysError::Reserve(std::io::Error::from_raw_os_error(libc::ENOMEM)))?;
-        Ok(PhysMem { base, size })
+        Ok(PhysMem { base, size, remap_hook: OnceLock::new() })
+    }
+
+    /// Install the hook told about in-place page replacements (the first
+    /// one stays; returns whether this one was installed).
+    pub fn set_remap_hook(&self, hook: RemapHook) -> bool {
+        self.remap_hook.set(hook).is_ok()
+    }
+
+    fn remapped(&self, pa: u64, len: u64) {
+        if let Some(hook) = self.remap_hook.get() {
+            hook(pa, len);
+        }
     }
 
     /// Size in bytes.
@@ -170,13 +189,21 @@ impl PhysMem {
         if r == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
         }
+        self.remapped(pa, len);
         Ok(())
     }
 
-    /// Replace `[pa, pa+len)` (host-page aligned) with fresh zero pages,
-    /// undoing any file mapping and returning memory to the host.
+    /// Replace `[pa, pa+len)` with fresh zero pages, undoing any file
+    /// mapping and returning memory to the host. A range that is not
+    /// host-page aligned (4 KiB guest pages on a 16 KiB host) is zeroed at
+    /// its unaligned ends and replaced in between.
     pub fn discard(&self, pa: u64, len: u64) -> Option<()> {
         let p = self.host_ptr(pa, len)?;
+        let hp = host_page_size();
+        if (pa | len) & (hp - 1) != 0 {
+            // `zero` only calls back here with an aligned range.
+            return self.zero(pa, len);
+        }
         // SAFETY: range inside the reservation (checked); MAP_FIXED over our
         // own pages only.
         let r = unsafe {
@@ -193,6 +220,8 @@ impl PhysMem {
             // Fall back to zeroing in place.
             // SAFETY: range checked above.
             unsafe { std::ptr::write_bytes(p, 0, len as usize) };
+        } else {
+            self.remapped(pa, len);
         }
         Some(())
     }
@@ -201,35 +230,7 @@ impl PhysMem {
 /// A host file holding a snapshot of guest-physical memory (sparse: pages
 /// never written read back as zero).
 pub fn snapshot_file() -> std::io::Result<std::os::fd::OwnedFd> {
-    use std::os::fd::FromRawFd;
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: memfd_create with a static NUL-terminated name.
-        let fd = unsafe { libc::memfd_create(c"elfuse-fork".as_ptr(), libc::MFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: `fd` is a fresh descriptor owned by nobody else.
-        Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let f = tempfile_unlinked()?;
-        Ok(std::os::fd::OwnedFd::from(f))
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn tempfile_unlinked() -> std::io::Result<std::fs::File> {
-    let dir = std::env::temp_dir();
-    for i in 0..100u32 {
-        let p = dir.join(format!("elfuse-fork-{}-{i}", std::process::id()));
-        if let Ok(f) = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&p) {
-            let _ = std::fs::remove_file(&p);
-            return Ok(f);
-        }
-    }
-    Err(std::io::Error::from_raw_os_error(libc::EEXIST))
+    crate::host::snapshot_file()
 }
 
 impl PhysMem {
@@ -298,6 +299,7 @@ impl PhysMem {
         if r == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
         }
+        self.remapped(0, self.size);
         Ok(())
     }
 }

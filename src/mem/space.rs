@@ -97,6 +97,24 @@ pub struct AddressSpace {
     regions: BTreeMap<u64, Region>,
     brk_start: u64,
     brk: u64,
+    /// The W^X policy ([`wx_policy`]).
+    wx: bool,
+}
+
+/// Whether address spaces keep no page writable and executable at once
+/// (`ELFUSE_WX=1` in elfuse's environment; off by default).
+///
+/// Under the policy a region mapped RWX (a JIT's code buffer) is entered in
+/// the translation tables as RW; an instruction fetch from one of its pages
+/// makes that page RX, and a later write makes it RW again
+/// ([`AddressSpace::fixup_fault`]). This is for a CPU that refuses
+/// writable+executable pages (docs/hvf.md); it runs on every backend, so
+/// the protocol is tested with interp. Host accesses on the guest's behalf
+/// (read(2) into a code buffer) follow the region's permission, not the
+/// page's current half.
+pub fn wx_policy() -> bool {
+    static WX: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WX.get_or_init(|| std::env::var_os("ELFUSE_WX").is_some_and(|v| v != "0"))
 }
 
 fn pt_err(e: PtError) -> Errno {
@@ -116,7 +134,7 @@ impl AddressSpace {
         let mut pt = PageTables::new(&phys).map_err(pt_err)?;
         phys.write_bytes(layout::SHIM_PA, &crate::vcpu::shim::image()).ok_or(Errno::ENOMEM)?;
         pt.map_kernel_page(&phys, layout::SHIM_VA, layout::SHIM_PA).map_err(pt_err)?;
-        Ok(AddressSpace { phys, pt, regions: BTreeMap::new(), brk_start: 0, brk: 0 })
+        Ok(AddressSpace { phys, pt, regions: BTreeMap::new(), brk_start: 0, brk: 0, wx: wx_policy() })
     }
 
     /// Guest-physical memory.
@@ -152,7 +170,7 @@ impl AddressSpace {
     ) -> AddressSpace {
         let pt = PageTables::from_parts(pt.0, pt.1, pt.2, pt.3);
         let regions = regions.into_iter().map(|r| (r.start, r)).collect();
-        AddressSpace { phys, pt, regions, brk_start, brk }
+        AddressSpace { phys, pt, regions, brk_start, brk, wx: wx_policy() }
     }
 
     /// Physical ranges a copy of this address space needs: every region,
@@ -288,7 +306,7 @@ impl AddressSpace {
                 Backing::File { path: f.path, offset: f.offset, dev_ino: f.dev_ino }
             }
         };
-        self.pt.set_user(&self.phys, start, len, Some(perm)).map_err(pt_err)?;
+        self.pt.set_user(&self.phys, start, len, Some(self.table_perm(perm))).map_err(pt_err)?;
         self.regions.insert(start, Region { start, end, perm, shared, backing, label });
         Ok(start)
     }
@@ -371,7 +389,7 @@ impl AddressSpace {
             return Err(Errno::ENOMEM);
         }
         for mut r in self.carve(start, end) {
-            self.pt.set_user(&self.phys, r.start, r.end - r.start, Some(perm)).map_err(pt_err)?;
+            self.pt.set_user(&self.phys, r.start, r.end - r.start, Some(self.table_perm(perm))).map_err(pt_err)?;
             r.perm = perm;
             self.regions.insert(r.start, r);
         }
@@ -442,11 +460,56 @@ impl AddressSpace {
         self.brk
     }
 
-    /// Translate a user address for EL0 access, as the MMU would.
+    /// The permission the translation tables get for a region's `perm`.
+    fn table_perm(&self, perm: Perm) -> Perm {
+        if self.wx && perm.write() && perm.exec() {
+            Perm::RW
+        } else {
+            perm
+        }
+    }
+
+    /// The region containing `va`.
+    fn region_at(&self, va: u64) -> Option<&Region> {
+        self.regions.range(..=va).next_back().map(|(_, r)| r).filter(|r| r.end > va)
+    }
+
+    /// Under the W^X policy ([`wx_policy`]), turn a permission fault on a
+    /// page of an RWX region into a flip of that page: to RX for an
+    /// instruction fetch, to RW for a write. Returns whether it flipped
+    /// (the caller invalidates TLBs and retries the access); `false` means
+    /// the fault is the guest's.
+    pub fn fixup_fault(&mut self, exit: &crate::vcpu::VcpuExit) -> bool {
+        use crate::vcpu::exit::fsc;
+        use crate::vcpu::VcpuExit;
+        let (far, esr, exec) = match *exit {
+            VcpuExit::InstructionAbort { far, esr } => (far, esr, true),
+            // ISS.WnR: the faulting access was a write.
+            VcpuExit::DataAbort { far, esr } if esr & (1 << 6) != 0 => (far, esr, false),
+            _ => return false,
+        };
+        let code = (esr & 0x3f) as u32;
+        if !self.wx || !(fsc::PERMISSION..fsc::PERMISSION + 4).contains(&code) {
+            return false;
+        }
+        if !self.region_at(far).is_some_and(|r| r.perm.write() && r.perm.exec()) {
+            return false;
+        }
+        let page = far & !(PAGE_SIZE - 1);
+        let want = if exec { Perm::RX } else { Perm::RW };
+        match pagetable::walk(&self.phys, self.pt.ttbr0(), page) {
+            Ok(t) if t.el0_perm() != want => self.pt.set_user(&self.phys, page, PAGE_SIZE, Some(want)).is_ok(),
+            _ => false,
+        }
+    }
+
+    /// Translate a user address for EL0 access, as the MMU would (under the
+    /// W^X policy, a page of an RWX region is writable whichever half of
+    /// RWX it currently holds).
     fn user_pa(&self, va: u64, write: bool) -> Result<u64, Errno> {
         let t = pagetable::walk(&self.phys, self.pt.ttbr0(), va).map_err(|_| Errno::EFAULT)?;
         let ok = if write { t.el0_write() } else { t.el0_read() };
-        if ok {
+        if ok || (self.wx && write && self.region_at(va).is_some_and(|r| r.perm.write() && r.perm.exec())) {
             Ok(t.pa)
         } else {
             Err(Errno::EFAULT)
@@ -623,6 +686,47 @@ mod tests {
         s.read(0x51fff0, &mut b).unwrap();
         assert_eq!(b, [0; 16]);
         assert_eq!(s.regions().filter(|r| r.label == Some("[heap]")).count(), 1);
+    }
+
+    #[test]
+    fn wx_policy_flips_pages_of_rwx_regions_only() {
+        use crate::vcpu::exit::{ec, fsc};
+        use crate::vcpu::VcpuExit;
+        let mut s = space();
+        s.wx = true;
+        let a = s.mmap(Placement::Hint(0), 2 * PAGE_SIZE, Perm::RWX, false, None, None).unwrap();
+        let perm = |s: &AddressSpace, va| pagetable::walk(&s.phys, s.ttbr0(), va).unwrap().el0_perm();
+        assert_eq!(perm(&s, a), Perm::RW, "an RWX region starts writable");
+        assert_eq!(s.regions().next().unwrap().perm, Perm::RWX, "the region keeps RWX");
+        let iabt = |far| VcpuExit::InstructionAbort { far, esr: (u64::from(ec::IABT_LOWER) << 26) | 0xf };
+        let write = |far| VcpuExit::DataAbort { far, esr: (u64::from(ec::DABT_LOWER) << 26) | (1 << 6) | 0xf };
+        assert!(s.fixup_fault(&iabt(a + 8)));
+        assert_eq!(perm(&s, a), Perm::RX);
+        assert_eq!(perm(&s, a + PAGE_SIZE), Perm::RW, "only the faulting page flips");
+        assert!(!s.fixup_fault(&iabt(a + 8)), "a fault the flip cannot fix is the guest's");
+        s.write(a, b"host").unwrap();
+        assert_eq!(perm(&s, a), Perm::RX, "host writes follow the region, not the page");
+        assert!(s.fixup_fault(&write(a + 16)));
+        assert_eq!(perm(&s, a), Perm::RW);
+        // A read fault, a translation fault, a non-RWX region: never flipped.
+        let read = VcpuExit::DataAbort { far: a, esr: (u64::from(ec::DABT_LOWER) << 26) | 0xf };
+        assert!(!s.fixup_fault(&read));
+        let b = s.mmap(Placement::Hint(0), PAGE_SIZE, Perm::RW, false, None, None).unwrap();
+        assert!(!s.fixup_fault(&iabt(b)));
+        let unmapped = VcpuExit::InstructionAbort {
+            far: 0x10_0000,
+            esr: (u64::from(ec::IABT_LOWER) << 26) | u64::from(fsc::TRANSLATION + 3),
+        };
+        assert!(!s.fixup_fault(&unmapped));
+        // mprotect to RWX under the policy installs RW too.
+        s.mprotect(b, PAGE_SIZE, Perm::RWX).unwrap();
+        assert_eq!(perm(&s, b), Perm::RW);
+        // Without the policy, RWX is RWX and nothing flips.
+        let mut plain = space();
+        plain.wx = false;
+        let c = plain.mmap(Placement::Hint(0), PAGE_SIZE, Perm::RWX, false, None, None).unwrap();
+        assert_eq!(perm(&plain, c), Perm::RWX);
+        assert!(!plain.fixup_fault(&iabt(c)));
     }
 
     #[test]

@@ -21,7 +21,7 @@ fn status_flags_from_host(h: i32) -> u32 {
         (libc::O_APPEND, fc::O_APPEND),
         (libc::O_NONBLOCK, fc::O_NONBLOCK),
         (libc::O_DSYNC, fc::O_DSYNC),
-        (libc::O_DIRECT, fc::O_DIRECT),
+        (crate::host::O_DIRECT, fc::O_DIRECT),
     ] {
         if h & hf != 0 {
             f |= l;

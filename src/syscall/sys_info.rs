@@ -104,16 +104,11 @@ pub fn getrandom(p: &mut Process, a: &Args) -> SysResult {
     let mut tmp = vec![0u8; len];
     let mut done = 0;
     while done < len {
-        // SAFETY: writes at most len - done bytes into tmp[done..].
-        let n = unsafe { libc::getrandom(tmp[done..].as_mut_ptr().cast(), len - done, 0) };
-        if n < 0 {
-            let e = Errno::last_host();
-            if e == Errno::EINTR {
-                continue;
-            }
-            return Err(e);
+        match crate::host::getrandom(&mut tmp[done..]) {
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Errno::from_io(&e)),
         }
-        done += n as usize;
     }
     p.mm.write(buf, &tmp)?;
     Ok(len as u64)

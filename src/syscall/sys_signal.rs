@@ -92,10 +92,7 @@ fn wait_slice(until: Option<std::time::Instant>) {
     }
     let slice = std::time::Duration::from_millis(20);
     let d = until.map_or(slice, |u| u.saturating_duration_since(std::time::Instant::now()).min(slice));
-    let ts = libc::timespec { tv_sec: d.as_secs() as libc::time_t, tv_nsec: d.subsec_nanos() as _ };
-    // SAFETY: ppoll with no fds is an interruptible sleep; `ts` outlives the
-    // call; a null sigmask keeps the current one.
-    unsafe { libc::ppoll(std::ptr::null_mut(), 0, &ts, std::ptr::null()) };
+    crate::host::sleep_interruptible(d);
 }
 
 /// rt_sigsuspend(2): replace the mask and sleep (unlocked) until a signal

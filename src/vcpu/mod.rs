@@ -231,8 +231,15 @@ pub fn guest_counter(backend: Backend) -> Option<(u64, u64)> {
     }
 }
 
-/// The backend `auto` resolves to on this host.
+/// The backend `auto` resolves to on this host: `$ELFUSE_BACKEND` if it
+/// says `interp` or `hvf` (so a whole test suite can run on either),
+/// else hvf on macOS/aarch64 and interp elsewhere.
 pub fn default_backend() -> Backend {
+    match std::env::var("ELFUSE_BACKEND").as_deref() {
+        Ok("interp") => return Backend::Interp,
+        Ok("hvf") => return Backend::Hvf,
+        _ => {}
+    }
     if cfg!(all(target_os = "macos", target_arch = "aarch64")) {
         Backend::Hvf
     } else {

@@ -2,31 +2,41 @@
 //!
 //! The guest world is the interp backend's: one VM per host process (the
 //! framework allows no more) maps the whole guest-physical reservation at
-//! IPA 0, each vCPU starts at EL0 with our stage-1 tables and `VBAR_EL1` at
-//! the shim, and the shim's `hvc #vector` exits to the host, which reads
-//! ESR_EL1/FAR_EL1 and returns [`VcpuExit::from_syndrome`]. Cancellation
-//! kicks the vCPU with `hv_vcpus_exit` through [`CancelToken::set_kick`];
-//! `run` also checks the request before every entry, so only a kick landing
-//! between that check and `hv_vcpu_run` relies on the framework latching it
-//! for the next run (not verified).
+//! IPA 0 (36 bits = the 64 GiB of [`layout::PHYS_SIZE`], which every Apple
+//! Silicon supports), each vCPU starts at EL0 with our stage-1 tables and
+//! `VBAR_EL1` at the shim, and the shim's `hvc #vector` exits to the host,
+//! which reads ESR_EL1/FAR_EL1 and returns [`VcpuExit::from_syndrome`].
+//! docs/hvf.md maps every framework call to its guest-world concept.
 //!
-//! Left for the full HVF issue:
-//! - Stage 2 maps everything RWX; the guest's permissions live in stage 1
-//!   only. Per-page W^X flipping with `hv_vm_protect` is not done.
-//! - Host pages are 16 KiB, guest pages 4 KiB: `PhysMem::map_file` and
-//!   `discard` replace host pages inside the mapped reservation, which needs
-//!   16 KiB alignment and (unverified) re-mapping into the VM afterwards.
-//! - fork: a VM cannot cross host `fork()`, so the helper process must
-//!   rebuild the vCPU from a snapshot of these registers plus memory.
-//! - Asynchronous signals and blocking syscalls (kqueue on macOS) need the
-//!   same kick as cancellation, plus signal-frame delivery in the run loop.
-//! - EL0 `mrs` of ID registers is not emulated (hence no `HWCAP_CPUID`).
+//! Thread binding: a framework vCPU belongs to the thread that created it
+//! (create, run, register access, destroy). elfuse creates a guest thread's
+//! vCPU on the parent's thread and moves it to the new host thread
+//! (`thread::spawn`), so an [`HvfVcpu`] starts *unbound*: registers live in
+//! a shadow [`Regs`] until the first [`Vcpu::run`], which creates the
+//! framework vCPU on the calling thread and loads the shadow into it. From
+//! then on only that thread may touch it (checked on every call).
+//!
+//! Memory changes: `PhysMem::map_file`, `discard` and `adopt` replace host
+//! pages under the VM's mapping with `mmap(MAP_FIXED)`. Whether the
+//! framework follows such a replacement is not documented, so the VM
+//! installs a remap hook on the memory it maps and re-maps the changed
+//! 16 KiB-aligned IPA range (`hv_vm_unmap` + `hv_vm_map`). A vCPU touching
+//! that range meanwhile takes a stage-2 abort; it waits for the remap and
+//! retries the instruction (see [`Vm::raced`]).
+//!
+//! Cancellation: [`CancelToken::cancel`] kicks with `hv_vcpus_exit` (called
+//! directly, allocation-free: the host signal handler cancels). `run` checks
+//! the request before every entry; in case a kick that lands between that
+//! check and `hv_vcpu_run` is not latched by the framework, the virtual
+//! timer (unused by Linux guests at EL0) is armed as a safety tick that
+//! exits the guest every [`TICK_HZ`]th of a second.
 
 mod hwcap;
 
 use std::cell::Cell;
 use std::ffi::c_void;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::thread::{self, ThreadId};
 
 use applevisor::error::HypervisorError;
@@ -44,6 +54,7 @@ use crate::mem::phys::PhysMem;
 /// stage-1 output size in [`arch::TCR_EL1`] is 36 bits too; a wider IPA
 /// would only add stage-2 levels).
 const IPA_BITS: u32 = 64 - (layout::PHYS_SIZE - 1).leading_zeros();
+const _: () = assert!(IPA_BITS == 36, "guest-physical memory must fit the 36-bit IPA of M1/M2");
 
 /// `vector` of a [`VcpuExit::Unexpected`] that did not come through the shim.
 pub const NOT_SHIM: u16 = u16::MAX;
@@ -57,8 +68,18 @@ const VECTOR_STRIDE: u64 = 0x80;
 /// CNTKCTL_EL1.EL0VCTEN: EL0 may read CNTVCT_EL0 (the vDSO clock), as on Linux.
 const CNTKCTL_EL0VCTEN: u64 = 1 << 1;
 
-/// Entry points not wrapped by applevisor 1.0, whose `Memory` only maps
-/// buffers it allocated itself (Hypervisor.framework, `hv_vm.h`).
+/// CNTV_CTL_EL0.ENABLE (IMASK clear).
+const CNTV_ENABLE: u64 = 1;
+
+/// Safety ticks per second of guest run time (see the module doc).
+const TICK_HZ: u64 = 50;
+
+/// Guest-visible PSTATE bits the host may set (NZCV); the mode stays EL0t.
+const PSTATE_FLAGS: u64 = 0xf000_0000;
+
+/// Entry points applevisor 1.0 does not wrap in a usable form: its `Memory`
+/// only maps buffers it allocated itself, and `vcpus_exit` allocates (the
+/// kick runs in a signal handler). Hypervisor.framework, `hv_vm.h`/`hv_vcpu.h`.
 mod ffi {
     use std::ffi::c_void;
 
@@ -66,6 +87,7 @@ mod ffi {
     extern "C" {
         pub fn hv_vm_map(addr: *mut c_void, ipa: u64, size: usize, flags: u64) -> i32;
         pub fn hv_vm_unmap(ipa: u64, size: usize) -> i32;
+        pub fn hv_vcpus_exit(vcpus: *const u64, count: u32) -> i32;
     }
 }
 
@@ -84,8 +106,15 @@ fn backend(what: &str, e: HypervisorError) -> VcpuError {
 /// The process's one VM and the guest memory it maps.
 struct Vm {
     instance: VirtualMachineInstance<GicDisabled>,
-    /// Mapped at IPA 0; held so the host pages outlive the mapping.
-    mapped: Mutex<Option<Arc<PhysMem>>>,
+    /// Mapped at IPA 0; held so the host pages outlive the mapping. Written
+    /// while the stage-2 mapping changes (map, remap), so a reader sees a
+    /// complete mapping.
+    mapped: RwLock<Option<Arc<PhysMem>>>,
+    /// Bumped before and after every remap: a vCPU that took a stage-2
+    /// abort during one sees a different value than at its entry.
+    remaps: AtomicU64,
+    /// A remap failed: guest memory and the VM's view may differ.
+    broken: AtomicBool,
 }
 
 static VM: OnceLock<Result<Vm, String>> = OnceLock::new();
@@ -104,20 +133,31 @@ fn create_vm() -> Result<Vm, String> {
     config.set_ipa_size(IPA_BITS).map_err(|e| format!("IPA size {IPA_BITS}: {e}"))?;
     let instance = VirtualMachine::with_config(config)
         .map_err(|e| format!("hv_vm_create: {e} (is elfuse signed with com.apple.security.hypervisor?)"))?;
-    Ok(Vm { instance, mapped: Mutex::new(None) })
+    Ok(Vm { instance, mapped: RwLock::new(None), remaps: AtomicU64::new(0), broken: AtomicBool::new(false) })
 }
+
+/// The framework's page (16 KiB), as u64.
+const HV_PAGE: u64 = PAGE_SIZE as u64;
 
 impl Vm {
     /// Map `phys` RWX at IPA 0, replacing the memory of an earlier address
-    /// space (execve). vCPUs still running on the old memory see the new.
-    fn map(&self, phys: &Arc<PhysMem>) -> Result<(), VcpuError> {
-        let mut mapped = self.mapped.lock().unwrap_or_else(PoisonError::into_inner);
+    /// space (execve). vCPUs still running on the old memory (threads that
+    /// execve is cancelling) take a stage-2 abort meanwhile, wait, and
+    /// retry on the new memory, where their pending cancel stops them.
+    fn map(&'static self, phys: &Arc<PhysMem>) -> Result<(), VcpuError> {
+        self.remaps.fetch_add(1, Ordering::SeqCst);
+        let r = self.map_locked(phys);
+        self.remaps.fetch_add(1, Ordering::SeqCst);
+        r
+    }
+
+    fn map_locked(&'static self, phys: &Arc<PhysMem>) -> Result<(), VcpuError> {
+        let mut mapped = self.mapped.write().unwrap_or_else(PoisonError::into_inner);
         if mapped.as_ref().is_some_and(|m| Arc::ptr_eq(m, phys)) {
             return Ok(());
         }
         let size = usize::try_from(phys.size()).map_err(|_| VcpuError::Backend("guest memory too large".into()))?;
-        let page = PAGE_SIZE as u64;
-        if phys.size() > 1 << IPA_BITS || phys.size() % page != 0 || phys.base() as u64 % page != 0 {
+        if phys.size() > 1 << IPA_BITS || phys.size() % HV_PAGE != 0 || phys.base() as u64 % HV_PAGE != 0 {
             return Err(VcpuError::Backend(format!("guest memory is not a {IPA_BITS}-bit, 16 KiB aligned range")));
         }
         if let Some(old) = mapped.as_ref() {
@@ -131,8 +171,46 @@ impl Vm {
         // alive for as long as the VM maps it.
         let r = unsafe { ffi::hv_vm_map(phys.base().cast::<c_void>(), 0, size, u64::from(MemPerms::RWX)) };
         hv_result(r).map_err(|e| backend("hv_vm_map", e))?;
+        // Keyed by the reservation's address: the hook must not own `phys`.
+        let key = phys.base() as usize;
+        phys.set_remap_hook(Box::new(move |pa, len| self.remap(key, pa, len)));
         *mapped = Some(Arc::clone(phys));
         Ok(())
+    }
+
+    /// The host replaced the pages of `[pa, pa+len)` of the memory at
+    /// `key`: map the 16 KiB-aligned range around it afresh, if that
+    /// memory is the one the VM maps.
+    fn remap(&self, key: usize, pa: u64, len: u64) {
+        self.remaps.fetch_add(1, Ordering::SeqCst);
+        {
+            let mapped = self.mapped.write().unwrap_or_else(PoisonError::into_inner);
+            if let Some(phys) = mapped.as_ref().filter(|p| p.base() as usize == key) {
+                let start = pa & !(HV_PAGE - 1);
+                let end = pa.saturating_add(len).next_multiple_of(HV_PAGE).min(phys.size());
+                if let (true, Some(host)) = (end > start, phys.host_ptr(start, end - start)) {
+                    let n = (end - start) as usize;
+                    // SAFETY: [start, end) is inside the mapped reservation
+                    // (host_ptr checked it) and 16 KiB aligned; unmapping
+                    // and re-mapping it changes only the VM's view.
+                    let ok = unsafe {
+                        ffi::hv_vm_unmap(start, n) == 0
+                            && ffi::hv_vm_map(host.cast::<c_void>(), start, n, u64::from(MemPerms::RWX)) == 0
+                    };
+                    if !ok {
+                        self.broken.store(true, Ordering::SeqCst);
+                    }
+                }
+            }
+        }
+        self.remaps.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// After a stage-2 abort: whether a remap ran since `seen` (or is
+    /// running; this waits for it), so retrying the access is right.
+    fn raced(&self, seen: u64) -> bool {
+        drop(self.mapped.read().unwrap_or_else(PoisonError::into_inner));
+        self.remaps.load(Ordering::SeqCst) != seen
     }
 }
 
@@ -147,36 +225,104 @@ impl From<Fault> for VcpuError {
     fn from(f: Fault) -> VcpuError {
         match f {
             Fault::Hv(e) => backend("register access", e),
-            Fault::WrongThread => VcpuError::Backend("HVF vCPU used off the thread that created it".into()),
+            Fault::WrongThread => VcpuError::Backend("HVF vCPU used off the thread that runs it".into()),
         }
     }
 }
 
-/// A vCPU of the process's VM.
-///
-/// Hypervisor.framework binds a vCPU to the thread that created it: run,
-/// access and drop an `HvfVcpu` on that thread only. It is `Send` so it fits
-/// [`Vcpu`], but every call checks the thread; elsewhere register reads
-/// give 0, writes are dropped, `run` fails, and drop leaks the vCPU.
-///
-/// Register accesses that fail (wrong thread or a framework error) are
-/// remembered, and the next [`Vcpu::run`] returns the first as an error
-/// instead of resuming the guest with a wrong register.
-pub struct HvfVcpu {
+/// The EL0 register state of a vCPU that is not bound to a thread yet.
+#[derive(Clone, Debug)]
+struct Regs {
+    x: [u64; 31],
+    sp: u64,
+    pc: u64,
+    pstate: u64,
+    tpidr: u64,
+    tpidrro: u64,
+    fpcr: u64,
+    fpsr: u64,
+    v: [u128; 32],
+}
+
+impl Regs {
+    /// A new image's entry state: everything zero but PC and SP.
+    fn initial(setup: &El1Setup) -> Regs {
+        Regs {
+            x: [0; 31],
+            sp: setup.sp,
+            pc: setup.entry,
+            pstate: arch::PSTATE_EL0,
+            tpidr: 0,
+            tpidrro: 0,
+            fpcr: 0,
+            fpsr: 0,
+            v: [0; 32],
+        }
+    }
+
+    fn value(&self, r: Reg) -> u64 {
+        match r {
+            Reg::X(n) => self.x[usize::from(n.min(30))],
+            Reg::Sp => self.sp,
+            Reg::Pc => self.pc,
+            Reg::Pstate => self.pstate,
+            Reg::TpidrEl0 => self.tpidr,
+            Reg::TpidrroEl0 => self.tpidrro,
+            Reg::Fpcr => self.fpcr,
+            Reg::Fpsr => self.fpsr,
+        }
+    }
+
+    fn slot(&mut self, r: Reg) -> &mut u64 {
+        match r {
+            Reg::X(n) => &mut self.x[usize::from(n.min(30))],
+            Reg::Sp => &mut self.sp,
+            Reg::Pc => &mut self.pc,
+            Reg::Pstate => &mut self.pstate,
+            Reg::TpidrEl0 => &mut self.tpidr,
+            Reg::TpidrroEl0 => &mut self.tpidrro,
+            Reg::Fpcr => &mut self.fpcr,
+            Reg::Fpsr => &mut self.fpsr,
+        }
+    }
+}
+
+/// A framework vCPU and the thread it belongs to.
+struct Bound {
     vcpu: std::mem::ManuallyDrop<HvVcpu>,
     owner: ThreadId,
-    /// Keeps the guest memory alive while this vCPU can touch it.
-    _phys: Arc<PhysMem>,
+}
+
+/// A vCPU of the process's VM.
+///
+/// Unbound until its first [`Vcpu::run`] (see the module doc), then bound
+/// to that thread: off it, register reads give 0, writes are dropped, `run`
+/// fails, and drop leaks the framework vCPU. Register accesses that fail
+/// (wrong thread or a framework error) are remembered, and the next
+/// [`Vcpu::run`] returns the first as an error instead of resuming the
+/// guest with a wrong register.
+pub struct HvfVcpu {
+    vm: &'static Vm,
+    phys: Arc<PhysMem>,
+    setup: El1Setup,
+    /// The register state while unbound (ignored once bound).
+    regs: Regs,
+    bound: Option<Bound>,
     /// Stopped after the shim's `hvc`: the EL0 view lives in ELR/SPSR.
     in_shim: bool,
     flush_pending: bool,
+    /// The safety tick fired (the framework masked the vtimer): re-arm.
+    tick_due: bool,
     fault: Cell<Option<Fault>>,
     cancel: CancelToken,
+    /// Framework vCPU id + 1 for the kick (0: none, or destroyed).
+    kick_id: Arc<AtomicU64>,
 }
 
 // SAFETY: applevisor's vCPU is !Send only because Hypervisor.framework calls
-// must come from the creating thread; `HvfVcpu` checks `owner` before every
-// framework call (`owned`), and `Drop` leaks the vCPU off that thread.
+// must come from the creating thread. The framework vCPU is created by the
+// thread that first runs this value (`bind`), every later framework call
+// checks `owner` first (`owned`), and `Drop` leaks it off that thread.
 unsafe impl Send for HvfVcpu {}
 
 /// `[T::A, T::B, ...]` (applevisor's register types are aliases: no glob imports).
@@ -190,48 +336,117 @@ const XREGS: [HvReg; 31] = variants!(HvReg: X0, X1, X2, X3, X4, X5, X6, X7, X8, 
 const QREGS: [SimdFpReg; 32] = variants!(SimdFpReg: Q0, Q1, Q2, Q3, Q4, Q5, Q6, Q7, Q8, Q9, Q10, Q11, Q12, Q13,
     Q14, Q15, Q16, Q17, Q18, Q19, Q20, Q21, Q22, Q23, Q24, Q25, Q26, Q27, Q28, Q29, Q30, Q31);
 
+/// The host's virtual counter and its frequency (the guest's, too: the
+/// vtimer offset is 0).
+fn host_counter() -> (u64, u64) {
+    #[cfg(target_arch = "aarch64")]
+    {
+        let (now, freq): (u64, u64);
+        // SAFETY: CNTVCT_EL0 and CNTFRQ_EL0 are readable at EL0 on macOS
+        // (mach_absolute_time reads the former); no memory is touched.
+        unsafe {
+            std::arch::asm!("mrs {}, cntvct_el0", out(reg) now, options(nomem, nostack));
+            std::arch::asm!("mrs {}, cntfrq_el0", out(reg) freq, options(nomem, nostack));
+        }
+        (now, freq.max(1))
+    }
+    #[cfg(not(target_arch = "aarch64"))]
+    {
+        // Type-checking on another host: never runs (no framework there).
+        (0, 24_000_000)
+    }
+}
+
 impl HvfVcpu {
-    /// A vCPU on the calling thread, over `phys`, about to enter EL0 at
-    /// `setup.entry`.
+    /// A vCPU over `phys`, about to enter EL0 at `setup.entry`. Creates the
+    /// VM on first use (so a missing entitlement is reported here); the
+    /// framework vCPU is created by the first [`Vcpu::run`].
     pub fn new(phys: Arc<PhysMem>, setup: &El1Setup) -> Result<HvfVcpu, VcpuError> {
         let vm = vm()?;
-        vm.map(&phys)?;
-        let vcpu = vm.instance.vcpu_create().map_err(|e| backend("hv_vcpu_create", e))?;
+        let cancel = CancelToken::default();
+        let kick_id = Arc::new(AtomicU64::new(0));
+        let slot = Arc::clone(&kick_id);
+        cancel.set_kick(Box::new(move || {
+            let id = slot.load(Ordering::Acquire);
+            if id != 0 {
+                let v = id - 1;
+                // SAFETY: one vCPU id on the stack; a stale id (the vCPU
+                // was destroyed meanwhile) is rejected by the framework or
+                // at worst causes a spurious exit, which `run` ignores.
+                // No allocation or lock: this runs in signal handlers.
+                unsafe { ffi::hv_vcpus_exit(&v, 1) };
+            }
+        }));
+        Ok(HvfVcpu {
+            vm,
+            phys,
+            setup: *setup,
+            regs: Regs::initial(setup),
+            bound: None,
+            in_shim: false,
+            flush_pending: false,
+            tick_due: true,
+            fault: Cell::new(None),
+            cancel,
+            kick_id,
+        })
+    }
+
+    /// Create the framework vCPU on this thread and load the state.
+    fn bind(&mut self) -> Result<(), VcpuError> {
+        self.vm.map(&self.phys)?;
+        let vcpu = self.vm.instance.vcpu_create().map_err(|e| backend("hv_vcpu_create", e))?;
+        self.kick_id.store(vcpu.id() + 1, Ordering::Release);
+        self.bound = Some(Bound { vcpu: std::mem::ManuallyDrop::new(vcpu), owner: thread::current().id() });
+        self.load()?;
+        // Another address space may have left TLB entries in this VM.
+        self.flush_pending = true;
+        Ok(())
+    }
+
+    /// Write the EL1 setup and the shadow registers into the bound vCPU.
+    fn load(&mut self) -> Result<(), VcpuError> {
+        let Some(b) = self.bound.as_ref() else { return Ok(()) };
+        let v = &*b.vcpu;
         let sys = [
             (SysReg::SCTLR_EL1, arch::SCTLR_EL1),
             (SysReg::TCR_EL1, arch::TCR_EL1),
             (SysReg::MAIR_EL1, arch::MAIR_EL1),
             (SysReg::CPACR_EL1, arch::CPACR_EL1),
-            (SysReg::TTBR0_EL1, setup.ttbr0),
-            (SysReg::TTBR1_EL1, setup.ttbr1),
+            (SysReg::TTBR0_EL1, self.setup.ttbr0),
+            (SysReg::TTBR1_EL1, self.setup.ttbr1),
             (SysReg::VBAR_EL1, layout::SHIM_VA),
             (SysReg::CNTKCTL_EL1, CNTKCTL_EL0VCTEN),
-            (SysReg::SP_EL0, setup.sp),
+            (SysReg::SP_EL1, 0),
+            (SysReg::ELR_EL1, 0),
+            (SysReg::SPSR_EL1, 0),
+            (SysReg::SP_EL0, self.regs.sp),
+            (SysReg::TPIDR_EL0, self.regs.tpidr),
+            (SysReg::TPIDRRO_EL0, self.regs.tpidrro),
         ];
-        for (r, v) in sys {
-            vcpu.set_sys_reg(r, v).map_err(|e| backend(&format!("set {r:?}"), e))?;
+        for (r, val) in sys {
+            v.set_sys_reg(r, val).map_err(|e| backend(&format!("set {r:?}"), e))?;
         }
-        vcpu.set_reg(HvReg::PC, setup.entry).map_err(|e| backend("set PC", e))?;
-        vcpu.set_reg(HvReg::CPSR, arch::PSTATE_EL0).map_err(|e| backend("set CPSR", e))?;
-        // No GIC: a firing vtimer could only cause exits. Keep it masked.
-        vcpu.set_vtimer_mask(true).map_err(|e| backend("vtimer mask", e))?;
-
-        let cancel = CancelToken::default();
-        let handle = vcpu.get_handle();
-        cancel.set_kick(Box::new(move || {
-            // A vCPU that is gone or not running just sees a spurious exit.
-            let _ = vm.instance.vcpus_exit(std::slice::from_ref(&handle));
-        }));
-        Ok(HvfVcpu {
-            vcpu: std::mem::ManuallyDrop::new(vcpu),
-            owner: thread::current().id(),
-            _phys: phys,
-            in_shim: false,
-            // Another address space may have left TLB entries in this VM.
-            flush_pending: true,
-            fault: Cell::new(None),
-            cancel,
-        })
+        for (i, r) in XREGS.iter().enumerate() {
+            v.set_reg(*r, self.regs.x[i]).map_err(|e| backend("set X", e))?;
+        }
+        for (i, q) in QREGS.iter().enumerate() {
+            v.set_simd_fp_reg(*q, self.regs.v[i]).map_err(|e| backend("set Q", e))?;
+        }
+        let regs = [
+            (HvReg::PC, self.regs.pc),
+            (HvReg::CPSR, arch::PSTATE_EL0 | (self.regs.pstate & PSTATE_FLAGS)),
+            (HvReg::FPCR, self.regs.fpcr),
+            (HvReg::FPSR, self.regs.fpsr),
+        ];
+        for (r, val) in regs {
+            v.set_reg(r, val).map_err(|e| backend(&format!("set {r:?}"), e))?;
+        }
+        // The guest's CNTVCT_EL0 is the host's (the vDSO may compare them).
+        v.set_vtimer_offset(0).map_err(|e| backend("vtimer offset", e))?;
+        self.in_shim = false;
+        self.tick_due = true;
+        Ok(())
     }
 
     fn note(&self, f: Fault) {
@@ -240,13 +455,16 @@ impl HvfVcpu {
         }
     }
 
-    /// Whether we are on the vCPU's thread (noting a fault if not).
-    fn owned(&self) -> bool {
-        let ok = thread::current().id() == self.owner;
-        if !ok {
+    /// The framework vCPU if bound and on its thread (noting a fault if
+    /// bound elsewhere).
+    fn owned(&self) -> Option<&HvVcpu> {
+        let b = self.bound.as_ref()?;
+        if thread::current().id() == b.owner {
+            Some(&b.vcpu)
+        } else {
             self.note(Fault::WrongThread);
+            None
         }
-        ok
     }
 
     fn noted<T: Default>(&self, r: Result<T, HypervisorError>) -> T {
@@ -257,30 +475,22 @@ impl HvfVcpu {
     }
 
     fn reg(&self, r: HvReg) -> u64 {
-        if self.owned() {
-            self.noted(self.vcpu.get_reg(r))
-        } else {
-            0
-        }
+        self.owned().map_or(0, |v| self.noted(v.get_reg(r)))
     }
 
-    fn set_reg(&self, r: HvReg, v: u64) {
-        if self.owned() {
-            self.noted(self.vcpu.set_reg(r, v));
+    fn set_reg(&self, r: HvReg, val: u64) {
+        if let Some(v) = self.owned() {
+            self.noted(v.set_reg(r, val));
         }
     }
 
     fn sys(&self, r: SysReg) -> u64 {
-        if self.owned() {
-            self.noted(self.vcpu.get_sys_reg(r))
-        } else {
-            0
-        }
+        self.owned().map_or(0, |v| self.noted(v.get_sys_reg(r)))
     }
 
-    fn set_sys(&self, r: SysReg, v: u64) {
-        if self.owned() {
-            self.noted(self.vcpu.set_sys_reg(r, v));
+    fn set_sys(&self, r: SysReg, val: u64) {
+        if let Some(v) = self.owned() {
+            self.noted(v.set_sys_reg(r, val));
         }
     }
 
@@ -316,11 +526,26 @@ impl HvfVcpu {
         self.set_reg(HvReg::PC, shim::FLUSH_VA);
         self.flush_pending = false;
     }
+
+    /// Arm the virtual timer to fire one tick from now.
+    fn arm_tick(&mut self) {
+        let (now, freq) = host_counter();
+        self.set_sys(SysReg::CNTV_CVAL_EL0, now.wrapping_add(freq / TICK_HZ));
+        self.set_sys(SysReg::CNTV_CTL_EL0, CNTV_ENABLE);
+        if let Some(v) = self.owned() {
+            self.noted(v.set_vtimer_mask(false));
+        }
+        self.tick_due = false;
+    }
 }
 
 impl Vcpu for HvfVcpu {
     fn run(&mut self) -> Result<VcpuExit, VcpuError> {
-        if thread::current().id() != self.owner {
+        if self.bound.is_none() {
+            self.bind()?;
+        }
+        let Some(b) = self.bound.as_ref() else { return Err(Fault::WrongThread.into()) };
+        if thread::current().id() != b.owner {
             return Err(Fault::WrongThread.into());
         }
         self.take_fault()?;
@@ -330,16 +555,26 @@ impl Vcpu for HvfVcpu {
         }
         self.in_shim = false;
         loop {
+            if self.vm.broken.load(Ordering::SeqCst) {
+                return Err(VcpuError::Backend("re-mapping changed guest memory into the VM failed".into()));
+            }
             // Checked before every entry too: a kick that came while the
             // vCPU was stopped may have been lost.
             if self.cancel.pending() && self.stop_for_cancel()? {
                 return Ok(VcpuExit::Cancelled);
             }
-            self.vcpu.run().map_err(|e| backend("hv_vcpu_run", e))?;
-            let info = self.vcpu.get_exit_info();
+            if self.tick_due {
+                self.arm_tick();
+                self.take_fault()?;
+            }
+            let seen = self.vm.remaps.load(Ordering::SeqCst);
+            let Some(v) = self.owned() else { return Err(Fault::WrongThread.into()) };
+            v.run().map_err(|e| backend("hv_vcpu_run", e))?;
+            let info = v.get_exit_info();
             let (esr, far) = (info.exception.syndrome, info.exception.virtual_address);
+            let class = ((esr >> 26) & 0x3f) as u32;
             match info.reason {
-                ExitReason::EXCEPTION if (esr >> 26) & 0x3f == u64::from(ec::HVC64) => {
+                ExitReason::EXCEPTION if class == ec::HVC64 => {
                     // The shim's `hvc #vector`; PC is already at its `eret`.
                     self.in_shim = true;
                     let vector = (esr & 0xffff) as u16;
@@ -348,18 +583,25 @@ impl Vcpu for HvfVcpu {
                     self.take_fault()?;
                     return Ok(VcpuExit::from_syndrome(vector, esr_el1, far_el1));
                 }
+                // A stage-2 abort while the host re-mapped that memory:
+                // the access retries (PC has not moved).
+                ExitReason::EXCEPTION
+                    if (class == ec::DABT_LOWER || class == ec::IABT_LOWER) && self.vm.raced(seen) => {}
                 ExitReason::EXCEPTION | ExitReason::UNKNOWN => {
                     return Ok(VcpuExit::Unexpected { vector: NOT_SHIM, esr, far });
                 }
                 // A kick: the check above stops if a request is pending.
                 ExitReason::CANCELED => {}
-                // The framework masks the vtimer on this exit; leave it so.
-                ExitReason::VTIMER_ACTIVATED => {}
+                // The safety tick; the framework masked the vtimer.
+                ExitReason::VTIMER_ACTIVATED => self.tick_due = true,
             }
         }
     }
 
     fn get(&self, r: Reg) -> u64 {
+        if self.bound.is_none() {
+            return self.regs.value(r);
+        }
         match r {
             Reg::X(n) => self.reg(XREGS[usize::from(n.min(30))]),
             Reg::Sp => self.sys(SysReg::SP_EL0),
@@ -375,14 +617,18 @@ impl Vcpu for HvfVcpu {
     }
 
     fn set(&mut self, r: Reg, v: u64) {
+        if self.bound.is_none() {
+            *self.regs.slot(r) = if r == Reg::Pstate { v & PSTATE_FLAGS } else { v };
+            return;
+        }
         match r {
             Reg::X(n) => self.set_reg(XREGS[usize::from(n.min(30))], v),
             Reg::Sp => self.set_sys(SysReg::SP_EL0, v),
             Reg::Pc if self.in_shim => self.set_sys(SysReg::ELR_EL1, v),
             Reg::Pc => self.set_reg(HvReg::PC, v),
             // Only the flags are guest-settable; the mode stays EL0t.
-            Reg::Pstate if self.in_shim => self.set_sys(SysReg::SPSR_EL1, v & 0xf000_0000),
-            Reg::Pstate => self.set_reg(HvReg::CPSR, v & 0xf000_0000),
+            Reg::Pstate if self.in_shim => self.set_sys(SysReg::SPSR_EL1, v & PSTATE_FLAGS),
+            Reg::Pstate => self.set_reg(HvReg::CPSR, v & PSTATE_FLAGS),
             Reg::TpidrEl0 => self.set_sys(SysReg::TPIDR_EL0, v),
             Reg::TpidrroEl0 => self.set_sys(SysReg::TPIDRRO_EL0, v),
             Reg::Fpcr => self.set_reg(HvReg::FPCR, v),
@@ -391,21 +637,40 @@ impl Vcpu for HvfVcpu {
     }
 
     fn get_v(&self, n: u8) -> u128 {
-        if self.owned() {
-            self.noted(self.vcpu.get_simd_fp_reg(QREGS[usize::from(n & 31)]))
-        } else {
-            0
+        if self.bound.is_none() {
+            return self.regs.v[usize::from(n & 31)];
         }
+        self.owned().map_or(0, |v| self.noted(v.get_simd_fp_reg(QREGS[usize::from(n & 31)])))
     }
 
-    fn set_v(&mut self, n: u8, v: u128) {
-        if self.owned() {
-            self.noted(self.vcpu.set_simd_fp_reg(QREGS[usize::from(n & 31)], v));
+    fn set_v(&mut self, n: u8, val: u128) {
+        if self.bound.is_none() {
+            self.regs.v[usize::from(n & 31)] = val;
+            return;
+        }
+        if let Some(v) = self.owned() {
+            self.noted(v.set_simd_fp_reg(QREGS[usize::from(n & 31)], val));
         }
     }
 
     fn flush_on_resume(&mut self) {
         self.flush_pending = true;
+    }
+
+    fn reset(&mut self, phys: Arc<PhysMem>, setup: &El1Setup) -> Result<(), VcpuError> {
+        if let Some(b) = self.bound.as_ref() {
+            if thread::current().id() != b.owner {
+                return Err(Fault::WrongThread.into());
+            }
+            self.vm.map(&phys)?;
+        }
+        self.phys = phys;
+        self.setup = *setup;
+        self.regs = Regs::initial(setup);
+        self.fault.set(None);
+        self.load()?;
+        self.flush_pending = self.bound.is_some();
+        Ok(())
     }
 
     fn cancel_token(&self) -> CancelToken {
@@ -415,11 +680,16 @@ impl Vcpu for HvfVcpu {
 
 impl Drop for HvfVcpu {
     fn drop(&mut self) {
-        if thread::current().id() == self.owner {
-            // SAFETY: `vcpu` is dropped exactly once, here, and never used after.
-            unsafe { std::mem::ManuallyDrop::drop(&mut self.vcpu) };
+        // The kick may outlive us: make it a no-op first.
+        self.kick_id.store(0, Ordering::Release);
+        if let Some(mut b) = self.bound.take() {
+            if thread::current().id() == b.owner {
+                // SAFETY: `vcpu` is dropped exactly once, here, on its
+                // owner thread, and never used after.
+                unsafe { std::mem::ManuallyDrop::drop(&mut b.vcpu) };
+            }
+            // Elsewhere hv_vcpu_destroy would fail and applevisor would
+            // panic: leak the vCPU instead.
         }
-        // Elsewhere hv_vcpu_destroy would fail and applevisor would panic:
-        // leak the vCPU instead.
     }
 }
