@@ -250,6 +250,31 @@ pub fn unix_pinned(pin: OwnedFd, name: Option<&[u8]>) -> Result<HostAddr, Errno>
     }
 }
 
+/// Give the socket node `name` just bound in host directory `dir` the
+/// guest's permission bits (Linux creates it `0777 & ~umask` with the
+/// guest's umask, not elfuse's). The node is opened without following
+/// and must be a socket: a name swapped for a symlink is left alone.
+pub fn chmod_bound(dir: RawFd, name: &[u8], mode: u32) {
+    let Ok(c) = std::ffi::CString::new(name) else { return };
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: valid C string; the fd is owned below.
+        let r = unsafe { libc::openat(dir, c.as_ptr(), libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC) };
+        let Ok(node) = owned(r) else { return };
+        if !is_socket(node.as_raw_fd()).unwrap_or(false) {
+            return;
+        }
+        let Ok(p) = std::ffi::CString::new(format!("/proc/self/fd/{}", node.as_raw_fd())) else { return };
+        // SAFETY: valid C string naming exactly the node opened above.
+        unsafe { libc::chmod(p.as_ptr(), mode as libc::mode_t) };
+    }
+    #[cfg(not(target_os = "linux"))]
+    // SAFETY: valid C string; the host does not follow a final symlink.
+    unsafe {
+        libc::fchmodat(dir, c.as_ptr(), mode as libc::mode_t, libc::AT_SYMLINK_NOFOLLOW);
+    }
+}
+
 /// A host address in Linux's layout (AF_UNIX paths as the host reports
 /// them; the caller translates those back to guest names).
 pub fn addr_from_host(ss: &libc::sockaddr_storage, len: libc::socklen_t) -> Vec<u8> {

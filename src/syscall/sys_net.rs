@@ -163,6 +163,8 @@ fn put_addr(p: &Process, uaddr: u64, ulen: u64, addr: &[u8]) -> Result<(), Errno
 /// What a guest address became on the host.
 struct Target {
     host: HostAddr,
+    /// bind: the host directory and name of the node to create.
+    node: Option<(OwnedFd, Vec<u8>)>,
     /// The guest's AF_UNIX path address (family, path, NUL), to remember.
     unix_path: Option<Vec<u8>>,
 }
@@ -186,7 +188,7 @@ fn addr_in(p: &Process, h: RawFd, ptr: u64, len: u64, why: Use) -> Result<Target
     p.mm.read(ptr, &mut b)?;
     let fam = family_of(h)?;
     let given = if b.len() >= 2 { u16::from_le_bytes([b[0], b[1]]) } else { u16::MAX };
-    let plain = |host| Ok(Target { host, unix_path: None });
+    let plain = |host| Ok(Target { host, node: None, unix_path: None });
     match fam {
         so::AF_INET | so::AF_INET6 => {
             if given == so::AF_UNSPEC && why == Use::Connect {
@@ -225,6 +227,7 @@ fn addr_in(p: &Process, h: RawFd, ptr: u64, len: u64, why: Use) -> Result<Target
             let mut guest = so::AF_UNIX.to_le_bytes().to_vec();
             guest.extend_from_slice(&path);
             guest.push(0);
+            let mut node = None;
             let host = if why == Use::Bind {
                 let r = super::sys_fs::lookup(
                     p,
@@ -235,6 +238,7 @@ fn addr_in(p: &Process, h: RawFd, ptr: u64, len: u64, why: Use) -> Result<Target
                 if r.last != Last::Norm {
                     return Err(Errno::EADDRINUSE);
                 }
+                node = Some((dup_host(r.dir.as_raw_fd(), 3)?, r.name.as_bytes().to_vec()));
                 host::unix_pinned(dup_host(r.dir.as_raw_fd(), 3)?, Some(r.name.as_bytes()))?
             } else {
                 let r = super::sys_fs::lookup(
@@ -245,7 +249,7 @@ fn addr_in(p: &Process, h: RawFd, ptr: u64, len: u64, why: Use) -> Result<Target
                 )?;
                 host::unix_pinned(r.handle()?, None)?
             };
-            Ok(Target { host, unix_path: Some(guest) })
+            Ok(Target { host, node, unix_path: Some(guest) })
         }
         _ => Err(Errno::EAFNOSUPPORT),
     }
@@ -383,6 +387,9 @@ pub fn bind(p: &mut Process, a: &Args) -> SysResult {
     let h = sock(p, a.int(0))?;
     let t = addr_in(p, h, a.u(1), a.u(2), Use::Bind)?;
     host::bind(h, &t.host)?;
+    if let Some((dir, name)) = &t.node {
+        host::chmod_bound(dir.as_raw_fd(), name, 0o777 & !p.fs.umask);
+    }
     if let Some(g) = t.unix_path {
         if let Ok(text) = host::name(h, false) {
             remember(h, false, text, g);
@@ -487,7 +494,9 @@ pub fn connect(task: &Task, a: &Args) -> Result<Flow, Errno> {
         let r = host::connect(h, &t.host);
         host::set_nonblocking(h, false);
         match r {
-            Err(Errno::EINPROGRESS) => loop {
+            // EALREADY: a connect restarted after a signal (SA_RESTART)
+            // waits for the one in progress, as Linux's does.
+            Err(Errno::EINPROGRESS | Errno::EALREADY) => loop {
                 match wait_slice(task, h, libc::POLLOUT, dl) {
                     Err(Errno::EAGAIN) => break Err(Errno::EINPROGRESS),
                     Err(e) => break Err(e),
@@ -1026,4 +1035,12 @@ pub fn epipe_raises_sigpipe(nr: u64, a: &Args) -> bool {
         _ => return true,
     };
     flags & so::MSG_NOSIGNAL == 0
+}
+
+/// The socket calls Linux restarts under SA_RESTART besides those the run
+/// loop lists: connect (a blocking connect returns -ERESTARTSYS, and the
+/// restarted call waits for the same connection), recvmmsg and sendmmsg
+/// (their first message's -ERESTARTSYS).
+pub fn restartable(nr: u64) -> bool {
+    matches!(nr, 203 | 243 | 269)
 }
