@@ -4,6 +4,7 @@
 //! A handler reads like its man page: name the arguments, validate, copy
 //! guest structures in once, act on the host, translate, copy out.
 
+pub mod net_addr;
 pub mod net_host;
 pub mod strace;
 pub mod sys_attr;
