@@ -100,7 +100,7 @@ pub(crate) fn restartable(nr: u64) -> bool {
     matches!(
         nr,
         29 | 25 | 32 | 56 | 63 | 64 | 65 | 66 | 67 | 68 | 69 | 70 | 95 | 98 | 202 | 206 | 207 | 211 | 212 | 242 | 260
-    )
+    ) || crate::syscall::sys_net::restartable(nr)
 }
 
 /// The `--timeout` watchdog: ends a guest whose vCPU runs `limit` without

@@ -113,7 +113,7 @@ pub fn run_thread(
                 match flow {
                     Flow::Return(v) => {
                         let r = v as i64;
-                        if r == -i64::from(Errno::EPIPE.0) {
+                        if r == -i64::from(Errno::EPIPE.0) && syscall::sys_net::epipe_raises_sigpipe(nr, &args) {
                             let pid = g.pid();
                             g.queue_signal(sig::SigInfo::user(sig::SIGPIPE, 0, pid, 0));
                         }

@@ -10,6 +10,7 @@ pub mod misc;
 pub mod mman;
 pub mod poll;
 pub mod signal;
+pub mod socket;
 pub mod stat;
 pub mod termios;
 pub mod time;

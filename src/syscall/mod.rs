@@ -4,6 +4,8 @@
 //! A handler reads like its man page: name the arguments, validate, copy
 //! guest structures in once, act on the host, translate, copy out.
 
+pub mod net_addr;
+pub mod net_host;
 pub mod strace;
 pub mod sys_attr;
 pub mod sys_block;
@@ -15,6 +17,7 @@ pub mod sys_futex;
 pub mod sys_info;
 pub mod sys_io;
 pub mod sys_mem;
+pub mod sys_net;
 pub mod sys_poll;
 pub mod sys_proc;
 pub mod sys_process;

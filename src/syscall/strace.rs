@@ -46,6 +46,22 @@ pub enum Arg {
     Prot,
     /// mmap flags.
     MapFlags,
+    /// Socket address family.
+    Family,
+    /// Socket type with SOCK_NONBLOCK/SOCK_CLOEXEC.
+    SockType,
+    /// Input socket address whose length is argument `n`.
+    SockAddr(usize),
+    /// Output socket address whose length pointer is argument `n`.
+    SockAddrOut(usize),
+    /// MSG_* flags.
+    MsgFlags,
+    /// Socket option level.
+    SockLevel,
+    /// Socket option name (its level is argument `n`).
+    SockOpt(usize),
+    /// shutdown(2) how.
+    Shutdown,
 }
 
 /// How the return value is printed.
@@ -203,6 +219,35 @@ fn fmt_arg(p: &Process, a: Arg, args: &Args, i: usize, ret: Option<i64>) -> Stri
             &[(mman::PROT_READ, "PROT_READ"), (mman::PROT_WRITE, "PROT_WRITE"), (mman::PROT_EXEC, "PROT_EXEC")],
             "PROT_NONE",
         ),
+        Arg::Family => crate::abi::socket::family_name(v).map_or_else(|| args.int(i).to_string(), str::to_string),
+        Arg::SockType => crate::abi::socket::type_name(args.uint(i)),
+        Arg::SockAddr(n) => read_sockaddr(p, v, args.u(n)),
+        Arg::SockAddrOut(n) => match (ret, p.mm.read_u64(args.u(n))) {
+            (Some(r), Ok(l)) if r >= 0 && v != 0 => read_sockaddr(p, v, l & 0xffff_ffff),
+            _ => ptr(v),
+        },
+        Arg::MsgFlags => {
+            let names: Vec<(u64, &str)> =
+                crate::abi::socket::MSG_NAMES.iter().map(|&(b, n)| (u64::from(b), n)).collect();
+            flags(u64::from(args.uint(i)), &names, "0")
+        }
+        Arg::SockLevel => {
+            crate::abi::socket::level_name(args.int(i) as i32).map_or_else(|| args.int(i).to_string(), str::to_string)
+        }
+        Arg::SockOpt(n) => {
+            let o = args.int(i) as i32;
+            match args.int(n) as i32 {
+                crate::abi::socket::SOL_SOCKET => crate::abi::socket::so_name(o).map(str::to_string),
+                _ => None,
+            }
+            .unwrap_or_else(|| o.to_string())
+        }
+        Arg::Shutdown => match args.uint(i) {
+            0 => "SHUT_RD".into(),
+            1 => "SHUT_WR".into(),
+            2 => "SHUT_RDWR".into(),
+            w => w.to_string(),
+        },
         Arg::MapFlags => {
             let ty = match v & mman::MAP_TYPE {
                 mman::MAP_SHARED => "MAP_SHARED",
@@ -233,6 +278,51 @@ fn fmt_arg(p: &Process, a: Arg, args: &Args, i: usize, ret: Option<i64>) -> Stri
     }
 }
 
+/// A Linux socket address as strace shows it.
+fn sockaddr(b: &[u8]) -> String {
+    use crate::abi::socket as so;
+    if b.len() < 2 {
+        return "{}".into();
+    }
+    let fam = u16::from_le_bytes([b[0], b[1]]);
+    let fname = so::family_name(u64::from(fam)).map_or_else(|| fam.to_string(), str::to_string);
+    match fam {
+        so::AF_INET if b.len() >= 16 => format!(
+            "{{sa_family=AF_INET, sin_port=htons({}), sin_addr=inet_addr(\"{}.{}.{}.{}\")}}",
+            u16::from_be_bytes([b[2], b[3]]),
+            b[4],
+            b[5],
+            b[6],
+            b[7]
+        ),
+        so::AF_INET6 if b.len() >= 24 => {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(&b[8..24]);
+            format!(
+                "{{sa_family=AF_INET6, sin6_port=htons({}), sin6_addr=inet_pton(\"{}\")}}",
+                u16::from_be_bytes([b[2], b[3]]),
+                std::net::Ipv6Addr::from(a)
+            )
+        }
+        so::AF_UNIX if b.len() > 2 && b[2] == 0 => {
+            format!("{{sa_family=AF_UNIX, sun_path=@{}}}", quote(&b[3..], false))
+        }
+        so::AF_UNIX if b.len() > 2 => {
+            let path: Vec<u8> = b[2..].iter().copied().take_while(|&c| c != 0).collect();
+            format!("{{sa_family=AF_UNIX, sun_path={}}}", quote(&path, false))
+        }
+        _ => format!("{{sa_family={fname}}}"),
+    }
+}
+
+fn read_sockaddr(p: &Process, v: u64, len: u64) -> String {
+    let mut b = vec![0u8; (len as usize).min(128)];
+    match p.mm.read(v, &mut b) {
+        Ok(()) if v != 0 => sockaddr(&b),
+        _ => ptr(v),
+    }
+}
+
 /// Arguments formatted before the call (input strings may change).
 pub type Pre = Vec<Option<String>>;
 
@@ -243,7 +333,7 @@ pub fn format_call_pre(p: &Process, _nr: u64, entry: Option<&Entry>, args: &Args
         .iter()
         .enumerate()
         .map(|(i, &a)| match a {
-            Arg::Path | Arg::InBuf(_) => Some(fmt_arg(p, a, args, i, None)),
+            Arg::Path | Arg::InBuf(_) | Arg::SockAddr(_) => Some(fmt_arg(p, a, args, i, None)),
             _ => None,
         })
         .collect()

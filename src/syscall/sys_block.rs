@@ -27,7 +27,7 @@ fn locked(task: &Task, a: &Args, f: fn(&mut crate::process::Process, &Args) -> S
 }
 
 /// EINTR if a signal is ready for delivery.
-fn check_signals(task: &Task) -> Result<(), Errno> {
+pub(crate) fn check_signals(task: &Task) -> Result<(), Errno> {
     let mut p = task.lock();
     crate::signal::host::collect(&mut p);
     if p.deliverable() != 0 {

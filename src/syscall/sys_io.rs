@@ -80,7 +80,7 @@ pub fn pwrite64(p: &mut Process, a: &Args) -> SysResult {
 }
 
 /// Copy an iovec array in once, then validate it (Linux `import_iovec`).
-fn read_iovecs(p: &Process, iov: u64, cnt: i64) -> Result<Vec<Iovec>, Errno> {
+pub(crate) fn read_iovecs(p: &Process, iov: u64, cnt: i64) -> Result<Vec<Iovec>, Errno> {
     if cnt < 0 || cnt as u64 > IOV_MAX {
         return Err(Errno::EINVAL);
     }
@@ -155,7 +155,7 @@ pub fn lseek(p: &mut Process, a: &Args) -> SysResult {
 }
 
 /// Scatter `data` over the guest iovecs, in order.
-fn scatter(p: &Process, iovs: &[Iovec], data: &[u8]) -> Result<(), Errno> {
+pub(crate) fn scatter(p: &Process, iovs: &[Iovec], data: &[u8]) -> Result<(), Errno> {
     let mut off = 0usize;
     for e in iovs {
         if off >= data.len() {
