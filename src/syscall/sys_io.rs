@@ -48,6 +48,9 @@ pub fn write(p: &mut Process, a: &Args) -> SysResult {
     let h = p.fds.host(fd)?;
     let mut tmp = vec![0u8; count.min(1 << 20) as usize];
     p.mm.read(buf, &mut tmp)?;
+    if let Some(r) = crate::procfs::write(p, fd, &tmp) {
+        return r;
+    }
     // SAFETY: writing from our own buffer of the stated length.
     host_ret(unsafe { libc::write(h, tmp.as_ptr().cast(), tmp.len()) })
 }
