@@ -397,6 +397,12 @@ pub fn getdents(p: &Process, fd: i64, count: usize) -> Option<Result<Vec<u8>, Er
     Some(Ok(buf))
 }
 
+/// Whether guest fd `fd` is a `/proc` file or directory (Linux seq files:
+/// no SEEK_END).
+pub fn seq_file(p: &Process, fd: i64) -> bool {
+    p.fds.get(fd).ok().and_then(|e| e.path.as_deref()).is_some_and(|g| g == "/proc" || g.starts_with("/proc/"))
+}
+
 /// write(2) to a synthetic fd: `Some(result)` if elfuse answers it
 /// (`comm` and `oom_score_adj` are writable; `/dev/full` is full).
 pub fn write(p: &mut Process, fd: i64, data: &[u8]) -> Option<Result<u64, Errno>> {

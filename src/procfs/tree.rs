@@ -97,7 +97,7 @@ fn pid_dir(p: &Process, who: &Who, pid_name: &str, is_task: bool) -> Vec<Child> 
                 v.push(c(n, if n == "fdinfo" { Kind::Dir } else { Kind::File(m) }));
             }
             v.push(c("fd", Kind::Dir));
-            v.push(c("exe", Kind::Magic(p.exe.clone().into_bytes())));
+            v.push(c("exe", Kind::Magic(exe_target(p))));
             v.push(c("cwd", Kind::Magic(p.fs.cwd.clone().into_bytes())));
             v.push(c("root", Kind::Magic(b"/".to_vec())));
         }
@@ -114,6 +114,17 @@ fn pid_dir(p: &Process, who: &Who, pid_name: &str, is_task: bool) -> Vec<Child> 
     let _ = pid_name;
     v.sort_by(|a, b| a.name.cmp(&b.name));
     v
+}
+
+/// The program file as Linux's d_path shows it: the exec'd path with its
+/// symlinks resolved (`/bin/sh` -> `/bin/busybox`).
+fn exe_target(p: &Process) -> Vec<u8> {
+    let opts = crate::fs::WalkOpts { follow: true, ..crate::fs::WalkOpts::default() };
+    let at = i64::from(crate::abi::fcntl::AT_FDCWD);
+    match crate::syscall::sys_fs::lookup(p, at, p.exe.as_bytes(), opts) {
+        Ok(r) if !r.is_node() || r.last == crate::fs::Last::Root => r.guest.into_bytes(),
+        _ => p.exe.clone().into_bytes(),
+    }
 }
 
 fn tids(p: &Process, who: &Who) -> Vec<i32> {
