@@ -13,10 +13,10 @@
 //!
 //! The result of a lookup is a host directory fd plus one final name (or the
 //! node itself, `"."`), which handlers pass to the host's `*at` calls with
-//! no-follow flags. `/proc/<self>/{exe,cwd,root,fd/N}` are answered from
-//! elfuse's state (magic links), never the host's; `/proc`, `/dev` and
-//! `/sys` are the host's, reached through the same resolver (so a host
-//! magic link is only ever read as text and re-resolved inside the root).
+//! no-follow flags. Every name under `/proc`, `/dev` and `/sys` is
+//! answered by the [`crate::procfs`] hook (synthetic nodes, magic links
+//! such as `/proc/self/exe`), never by the host; only `/dev/shm` is a host
+//! directory (the instance's private one, bound there).
 
 use std::collections::{HashMap, VecDeque};
 use std::ffi::{CStr, CString, OsStr};
@@ -868,5 +868,6 @@ mod tests {
         assert_eq!(fs.host_path("/home/u/up/etc/passwd"), d.join("root/etc/passwd"));
         assert_eq!(normalize("/a/./b//../c/"), "/a/c");
         std::fs::remove_dir_all(&d).unwrap();
+        crate::procfs::instance::cleanup();
     }
 }

@@ -199,6 +199,7 @@ fn main() -> ExitCode {
     match run::run(&config, &launch) {
         Ok(outcome) => finish(outcome, config.strace),
         Err(e) => {
+            elfuse::procfs::instance::cleanup();
             let code = e.exit_status() as u8;
             fail(e, code)
         }
