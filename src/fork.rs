@@ -263,6 +263,13 @@ fn encode(p: &Process, cpu: &dyn Vcpu, args: &CloneArgs, fds: &[(usize, bool, Op
         w.str(path.as_deref().unwrap_or(""));
         w.u64(u64::from(path.is_some()));
     }
+    let e = &p.exec_info;
+    for v in [e.arg_start, e.arg_end, e.env_start, e.env_end, e.start_stack, e.auxv.len() as u64] {
+        w.u64(v);
+    }
+    for v in &e.auxv {
+        w.u64(*v);
+    }
     w.0
 }
 
@@ -463,6 +470,17 @@ fn decode(payload: &[u8], mut first: Vec<OwnedFd>, sock: &UnixStream) -> Result<
         let has_path = r.u64()? != 0;
         fdmeta.push((fd, cloexec, has_path.then_some(path)));
     }
+    let mut exec_info = crate::procfs::ExecInfo {
+        arg_start: r.u64()?,
+        arg_end: r.u64()?,
+        env_start: r.u64()?,
+        env_end: r.u64()?,
+        start_stack: r.u64()?,
+        auxv: Vec::new(),
+    };
+    for _ in 0..r.u64()?.min(256) {
+        exec_info.auxv.push(r.u64()?);
+    }
 
     // Memory: adopt the snapshot as our guest-physical memory.
     if first.is_empty() {
@@ -478,6 +496,7 @@ fn decode(payload: &[u8], mut first: Vec<OwnedFd>, sock: &UnixStream) -> Result<
     let fs = crate::fs::FsContext { root: config.sysroot.clone(), cwd, umask };
     let mut p = Process::new(mm, fs, config, hwcap);
     p.exe = exe;
+    p.exec_info = exec_info;
     let n = comm_b.len().min(16);
     p.comm[..n].copy_from_slice(&comm_b[..n]);
     if !rlimits.is_empty() {

@@ -13,10 +13,10 @@
 //!
 //! The result of a lookup is a host directory fd plus one final name (or the
 //! node itself, `"."`), which handlers pass to the host's `*at` calls with
-//! no-follow flags. `/proc/<self>/{exe,cwd,root,fd/N}` are answered from
-//! elfuse's state (magic links), never the host's; `/proc`, `/dev` and
-//! `/sys` are the host's, reached through the same resolver (so a host
-//! magic link is only ever read as text and re-resolved inside the root).
+//! no-follow flags. Every name under `/proc`, `/dev` and `/sys` is
+//! answered by the [`crate::procfs`] hook (synthetic nodes, magic links
+//! such as `/proc/self/exe`), never by the host; only `/dev/shm` is a host
+//! directory (the instance's private one, bound there).
 
 use std::collections::{HashMap, VecDeque};
 use std::ffi::{CStr, CString, OsStr};
@@ -140,6 +140,30 @@ pub enum Last {
     /// A `/proc/self/fd/N` link to an fd without a path (pipe, socket...):
     /// `dir` is that object itself.
     MagicFd,
+    /// A synthetic `/proc`, `/dev` or `/sys` node (answered by
+    /// [`crate::procfs`]); `dir` is a placeholder directory handle.
+    Synth(SynthNode),
+}
+
+/// What the resolver knows of a synthetic node: its Linux mode (type and
+/// permissions), device number and link count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SynthNode {
+    /// Linux `st_mode` (S_IF* type and permission bits).
+    pub mode: u32,
+    /// Linux `st_rdev` (character devices).
+    pub rdev: u64,
+    /// Link count.
+    pub nlink: u32,
+    /// Size (symlinks: the target's length).
+    pub size: u64,
+}
+
+impl SynthNode {
+    /// Whether the node is a directory.
+    pub fn is_dir(&self) -> bool {
+        self.mode & crate::abi::stat::S_IFMT == crate::abi::stat::S_IFDIR
+    }
 }
 
 /// The outcome of a lookup: `name` inside host directory `dir` (or the
@@ -171,6 +195,10 @@ impl Resolved {
     /// Open the result on the host with `hflags` (host open flags); symlinks
     /// are never followed by the host (the walk already did).
     pub fn open(&self, hflags: i32, mode: u32) -> Result<OwnedFd, Errno> {
+        if let Last::Synth(_) = self.last {
+            // Synthetic nodes are opened by crate::procfs, never as host files.
+            return Err(Errno::EACCES);
+        }
         if self.last == Last::MagicFd {
             return reopen(&self.dir, hflags);
         }
@@ -194,6 +222,9 @@ impl Resolved {
 
     /// lstat of the result (the walk already followed what should be).
     pub fn stat(&self) -> Result<libc::stat, Errno> {
+        if let Last::Synth(n) = self.last {
+            return Ok(synth_host_stat(&n));
+        }
         let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
         let r = if self.is_node() {
             // SAFETY: fstat writes into `st` only.
@@ -209,6 +240,31 @@ impl Resolved {
         // SAFETY: the call succeeded, so `st` is initialised.
         Ok(unsafe { st.assume_init() })
     }
+}
+
+/// A host-typed `stat` for a synthetic node (for callers that only look at
+/// its type and permissions; the guest-visible one is
+/// [`crate::procfs::stat`]'s).
+#[allow(clippy::unnecessary_cast)] // mode_t is u16 on macOS
+fn synth_host_stat(n: &SynthNode) -> libc::stat {
+    use crate::abi::stat as ls;
+    // SAFETY: libc::stat is plain data; all-zero is a valid value.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    let t = match n.mode & ls::S_IFMT {
+        ls::S_IFDIR => libc::S_IFDIR,
+        ls::S_IFLNK => libc::S_IFLNK,
+        ls::S_IFCHR => libc::S_IFCHR,
+        _ => libc::S_IFREG,
+    };
+    st.st_mode = (t as u32 | (n.mode & 0o7777)) as _;
+    st.st_nlink = n.nlink as _;
+    st.st_size = n.size as _;
+    // SAFETY: no memory effects.
+    unsafe {
+        st.st_uid = libc::geteuid();
+        st.st_gid = libc::getegid();
+    }
+    st
 }
 
 /// Re-open an `O_PATH` handle with real access flags (as Linux does for
@@ -277,6 +333,11 @@ pub enum Magic {
     Fd(RawFd),
     /// No such entry (closed fd).
     Missing,
+    /// An ordinary symlink (`/proc/self`, `/dev/fd`): followed like one,
+    /// but not a magic link for RESOLVE_NO_MAGICLINKS.
+    Sym(Vec<u8>),
+    /// A synthetic node that is not a link.
+    Synth(SynthNode),
 }
 
 /// The hook that recognises magic links: (guest dir components, name).
@@ -290,6 +351,9 @@ pub struct Vfs {
     root_fd: Arc<OwnedFd>,
     binds: Vec<Bind>,
     cwd: Mutex<Option<(String, Arc<OwnedFd>)>>,
+    /// The host handle that stands for every synthetic directory (an empty
+    /// private directory).
+    synth_fd: Arc<OwnedFd>,
     /// `--fakeroot` chown records.
     pub owners: Mutex<HashMap<(u64, u64), FakeOwner>>,
 }
@@ -346,10 +410,21 @@ fn open_at(dir: RawFd, name: &[u8], flags: i32) -> Result<OwnedFd, Errno> {
     Ok(unsafe { OwnedFd::from_raw_fd(r) })
 }
 
+/// Without an instance directory: a fresh empty private directory, removed
+/// at once (the handle keeps it usable as an empty, unwritable directory).
+fn open_empty_fallback() -> Result<OwnedFd, Errno> {
+    let d = std::env::temp_dir().join(format!("elfuse-empty-{}", std::process::id()));
+    let _ = std::fs::create_dir(&d);
+    let fd = open_dir_host(&d);
+    let _ = std::fs::remove_dir(&d);
+    fd
+}
+
 impl Vfs {
     /// The namespace for `root` (None = the host root) with `binds`
-    /// (host dir, guest path). Under a root, the host's `/dev`, `/proc` and
-    /// `/sys` are bound at the same guest paths unless a bind covers them.
+    /// (host dir, guest path). `/proc`, `/dev` and `/sys` are synthetic
+    /// ([`crate::procfs`]), never the host's, with or without a root;
+    /// `/dev/shm` is the instance's private directory.
     pub fn new(root: Option<PathBuf>, binds: &[(PathBuf, String)]) -> Result<Vfs, Errno> {
         let root_fd = Arc::new(open_dir_host(root.as_deref().unwrap_or(Path::new("/")))?);
         let mut list: Vec<Bind> = Vec::new();
@@ -363,15 +438,17 @@ impl Vfs {
             list.push(Bind { guest: g, host: host.to_path_buf(), fd });
             Ok(())
         };
-        if root.is_some() {
-            for d in ["/dev", "/proc", "/sys"] {
-                let _ = add(Path::new(d), d);
-            }
+        if let Some(shm) = crate::procfs::instance::shm_dir() {
+            let _ = add(&shm, "/dev/shm");
         }
         for (h, g) in binds {
             add(h, g)?;
         }
-        Ok(Vfs { root, root_fd, binds: list, cwd: Mutex::new(None), owners: Mutex::new(HashMap::new()) })
+        let synth_fd = match crate::procfs::instance::empty_dir().map(|d| open_dir_host(&d)) {
+            Some(Ok(fd)) => Arc::new(fd),
+            _ => Arc::new(open_empty_fallback()?),
+        };
+        Ok(Vfs { root, root_fd, binds: list, cwd: Mutex::new(None), synth_fd, owners: Mutex::new(HashMap::new()) })
     }
 
     /// The namespace a run configuration asks for. `main` validated the
@@ -408,6 +485,11 @@ impl Vfs {
         });
         *self.cwd.lock().unwrap_or_else(|e| e.into_inner()) = None;
         Ok(())
+    }
+
+    /// The placeholder host handle of synthetic directories.
+    pub fn synth_dir(&self) -> Arc<OwnedFd> {
+        self.synth_fd.clone()
     }
 
     /// Whether a `--sysroot` is in effect.
@@ -489,7 +571,7 @@ impl Vfs {
         let opts = WalkOpts { follow: true, ..WalkOpts::default() };
         let r = self.walk(start, path, opts, magic)?;
         let fd = if r.is_node() {
-            if r.last == Last::MagicFd {
+            if r.last == Last::MagicFd || matches!(r.last, Last::Synth(n) if !n.is_dir()) {
                 return Err(Errno::ENOTDIR);
             }
             crate::fdtable::dup_host(r.dir.as_raw_fd(), 3)?
@@ -606,35 +688,51 @@ impl Vfs {
             let cur = stack.last().map(|(_, f)| f.clone()).ok_or(Errno::ENOENT)?;
             let follow = !is_last || (!opts.parent && (opts.follow || trailing));
             if let Some(m) = magic(&guest, &comp) {
-                if matches!(m, Magic::Missing) {
-                    return Err(Errno::ENOENT);
-                }
-                if opts.no_magic && follow {
-                    return Err(Errno::ELOOP);
-                }
-                if follow {
-                    match m {
-                        Magic::Missing => return Err(Errno::ENOENT),
-                        Magic::Link(t) => {
-                            last = follow_link(t, is_last, &mut guest, &mut stack, &mut pending, &mut trailing)?;
-                            continue;
-                        }
-                        Magic::Fd(h) => {
-                            let fd = Arc::new(magic_handle(h)?);
-                            guest.push(comp);
-                            if is_last {
-                                return Ok(Resolved {
-                                    dir: fd,
-                                    name: c".".into(),
-                                    guest: join_guest(&guest, None),
-                                    last: Last::MagicFd,
-                                });
-                            }
-                            stack.push((guest.len(), fd));
-                            continue;
-                        }
+                let link = |t: &[u8]| SynthNode {
+                    mode: crate::abi::stat::S_IFLNK | 0o777,
+                    rdev: 0,
+                    nlink: 1,
+                    size: t.len() as u64,
+                };
+                let node = match m {
+                    Magic::Missing => return Err(Errno::ENOENT),
+                    Magic::Link(_) | Magic::Fd(_) if follow && opts.no_magic => return Err(Errno::ELOOP),
+                    Magic::Link(t) | Magic::Sym(t) if follow => {
+                        last = follow_link(t, is_last, &mut guest, &mut stack, &mut pending, &mut trailing)?;
+                        continue;
                     }
+                    Magic::Fd(h) if follow => {
+                        let fd = Arc::new(magic_handle(h)?);
+                        guest.push(comp);
+                        if is_last {
+                            return Ok(Resolved {
+                                dir: fd,
+                                name: c".".into(),
+                                guest: join_guest(&guest, None),
+                                last: Last::MagicFd,
+                            });
+                        }
+                        stack.push((guest.len(), fd));
+                        continue;
+                    }
+                    Magic::Link(t) | Magic::Sym(t) => link(&t),
+                    Magic::Fd(_) => link(&[0u8; 64]),
+                    Magic::Synth(n) => n,
+                };
+                if !node.is_dir() && (!is_last || trailing) {
+                    return Err(Errno::ENOTDIR);
                 }
+                guest.push(comp);
+                if is_last {
+                    return Ok(Resolved {
+                        dir: self.synth_fd.clone(),
+                        name: c".".into(),
+                        guest: join_guest(&guest, None),
+                        last: Last::Synth(node),
+                    });
+                }
+                stack.push((guest.len(), self.synth_fd.clone()));
+                continue;
             }
             if let Some(b) = self.bind_at(&guest, &comp) {
                 if opts.no_xdev {
@@ -682,6 +780,17 @@ impl Vfs {
         }
         // The path ended at a directory node ("/", ".", "..", a mount, or a
         // symlink to one of those).
+        if let Some((name, parent)) = guest.split_last() {
+            if let Some(Magic::Synth(n)) = magic(parent, name) {
+                // A synthetic directory ("/proc/self/.", "/proc/1/task/..").
+                return Ok(Resolved {
+                    dir: self.synth_fd.clone(),
+                    name: c".".into(),
+                    guest: join_guest(&guest, None),
+                    last: Last::Synth(n),
+                });
+            }
+        }
         let dir = stack.last().map(|(_, f)| f.clone()).ok_or(Errno::ENOENT)?;
         let last = if last == Last::Norm { Last::Mount } else { last };
         let last = if guest.is_empty() && last != Last::DotDot && last != Last::Dot { Last::Root } else { last };
@@ -759,5 +868,6 @@ mod tests {
         assert_eq!(fs.host_path("/home/u/up/etc/passwd"), d.join("root/etc/passwd"));
         assert_eq!(normalize("/a/./b//../c/"), "/a/c");
         std::fs::remove_dir_all(&d).unwrap();
+        crate::procfs::instance::cleanup();
     }
 }

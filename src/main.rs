@@ -72,6 +72,7 @@ fn fail(msg: impl std::fmt::Display, code: u8) -> ExitCode {
 
 /// Exit as the guest did: its status, or death by its signal.
 fn finish(outcome: run::Outcome, strace: bool) -> ExitCode {
+    elfuse::procfs::instance::cleanup();
     if strace {
         if let run::Outcome::Exited(s) = outcome {
             eprintln!("+++ exited with {s} +++");
@@ -214,6 +215,7 @@ fn main() -> ExitCode {
     match run::run(&config, &launch) {
         Ok(outcome) => finish(outcome, config.strace),
         Err(e) => {
+            elfuse::procfs::instance::cleanup();
             let code = e.exit_status() as u8;
             fail(e, code)
         }

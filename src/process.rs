@@ -161,6 +161,8 @@ pub struct Process {
     pub poll_zero: bool,
     /// The shared handle to this process (for creating threads).
     pub shared: std::sync::Weak<parking_lot::Mutex<Process>>,
+    /// Where exec put argv/envp/auxv (/proc/self/cmdline, environ, auxv).
+    pub exec_info: crate::procfs::ExecInfo,
 }
 
 impl Process {
@@ -195,6 +197,7 @@ impl Process {
             mm_generation: 0,
             poll_zero: false,
             shared: std::sync::Weak::new(),
+            exec_info: crate::procfs::ExecInfo::default(),
         }
     }
 
@@ -233,6 +236,8 @@ impl Process {
         self.threads.insert(me, ThreadState::default());
         // A vfork parent resumes once the child has exec'd.
         self.vfork_notify = None;
+        self.exec_info = crate::procfs::ExecInfo::capture(&self.mm, img.setup.sp);
+        crate::procfs::registry::publish(self);
         (img.phys, img.setup)
     }
 

@@ -89,6 +89,7 @@ pub fn prepare(config: &Config, launch: &Launch) -> Result<(Process, Box<dyn Vcp
     let mut p = Process::new(img.mm, fs, config.clone(), hwcap);
     p.exe = img.exe;
     p.comm = img.comm;
+    p.exec_info = crate::procfs::ExecInfo::capture(&p.mm, img.setup.sp);
     Ok((p, cpu))
 }
 
@@ -160,6 +161,7 @@ pub fn run_process(p: Process, cpu: Box<dyn Vcpu>) -> Result<Outcome, RunError> 
         None => None,
     };
     let tid = p.cur_tid;
+    crate::procfs::registry::publish(&p);
     let shared = Arc::new(parking_lot::Mutex::new(p));
     {
         let mut g = shared.lock();
@@ -180,6 +182,7 @@ pub fn run_process(p: Process, cpu: Box<dyn Vcpu>) -> Result<Outcome, RunError> 
 /// End the whole process as the guest did (from any thread): its exit
 /// status, or death by its signal.
 pub fn terminate(outcome: Outcome, strace: bool) -> ! {
+    crate::procfs::instance::cleanup();
     if strace {
         if let Outcome::Exited(s) = outcome {
             eprintln!("+++ exited with {s} +++");

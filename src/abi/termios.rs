@@ -194,3 +194,5 @@ pub const TCION: u64 = 3;
 /// Pseudo-terminal ioctls (_IOR('T', 0x30, int), _IOW('T', 0x31, int)).
 pub const TIOCGPTN: u64 = 0x8004_5430;
 pub const TIOCSPTLCK: u64 = 0x4004_5431;
+/// TIOCGPTPEER: open the peer (slave) of a pty master (`_IO('T', 0x41)`).
+pub const TIOCGPTPEER: u64 = 0x5441;

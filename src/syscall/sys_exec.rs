@@ -35,6 +35,8 @@ fn read_strings(p: &Process, mut ptr: u64) -> Result<Vec<Vec<u8>>, Errno> {
 fn exec(p: &mut Process, path: Vec<u8>, argv_ptr: u64, envp_ptr: u64) -> Result<Flow, Errno> {
     let argv = read_strings(p, argv_ptr)?;
     let envp = read_strings(p, envp_ptr)?;
+    // `/proc/self/exe` and friends name guest programs, never host files.
+    let path = crate::procfs::exec_path(p, &path)?;
     let img = crate::exec::build(&p.fs, &path, argv, &envp, p.config.backend, true).map_err(|e| e.errno())?;
     p.pending_exec = Some(img);
     Ok(Flow::Exec)

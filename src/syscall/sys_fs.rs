@@ -38,13 +38,13 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8], opts: WalkOpts) -> Result<Re
     } else if dirfd == i64::from(AT_FDCWD) {
         Start::Dir(p.vfs.cwd_dir(&p.fs.cwd, &magic)?, p.fs.cwd.clone())
     } else {
-        let e = p.fds.get(dirfd)?;
-        let h = e.host.as_raw_fd();
         // Linux: a relative path needs a directory fd (ENOTDIR), checked
         // even for "." alone.
-        if stat_fd(p, h)?.st_mode & stat::S_IFMT != stat::S_IFDIR {
+        if stat_entry(p, dirfd)?.st_mode & stat::S_IFMT != stat::S_IFDIR {
             return Err(Errno::ENOTDIR);
         }
+        let e = p.fds.get(dirfd)?;
+        let h = e.host.as_raw_fd();
         let g = e.path.clone().unwrap_or_else(|| "/".into());
         Start::Dir(Arc::new(dup_host(h, 3)?), g)
     };
@@ -67,6 +67,10 @@ pub fn lookup_parent_arg(p: &Process, dirfd: i64, ptr: u64) -> Result<Resolved, 
 /// `(dirfd, name, nofollow flag)` for a host `*at` call on `r`: a
 /// `/proc/self/fd` object goes through the host's own magic link.
 pub(crate) fn host_at(r: &Resolved) -> Result<(RawFd, CString, i32), Errno> {
+    if let Last::Synth(_) = r.last {
+        // Linux proc_setattr: no mode, owner or time changes on these.
+        return Err(Errno::EPERM);
+    }
     if r.last == Last::MagicFd {
         let p = CString::new(format!("/proc/self/fd/{}", r.dir.as_raw_fd())).map_err(|_| Errno::EINVAL)?;
         return Ok((libc::AT_FDCWD, p, 0));
@@ -135,18 +139,16 @@ fn do_open(p: &mut Process, dirfd: i64, path: &[u8], flags: u32, mode: u32, opts
         flags
     };
     let cloexec = flags & fc::O_CLOEXEC != 0;
-    if path.first() == Some(&b'/') || dirfd == i64::from(AT_FDCWD) {
-        let g = p.fs.absolute(path);
-        if let Some(r) = crate::procfs::open(p, &g) {
-            let fd = p.fds.install(FdEntry { host: r?, cloexec, path: Some(g) }, 0)?;
-            return Ok(fd as u64);
-        }
-    }
     // Linux: O_CREAT|O_EXCL never follows a final symlink; O_NOFOLLOW
     // makes the open fail with ELOOP on one (the host reports it).
     let excl = flags & (fc::O_CREAT | fc::O_EXCL) == (fc::O_CREAT | fc::O_EXCL);
     let follow = flags & fc::O_NOFOLLOW == 0 && !excl;
     let r = lookup(p, dirfd, path, WalkOpts { follow, ..opts })?;
+    if let Last::Synth(n) = r.last {
+        let host = crate::procfs::open(p, &r.guest, n, flags)?;
+        let fd = p.fds.install(FdEntry { host, cloexec, path: Some(r.guest) }, 0)?;
+        return Ok(fd as u64);
+    }
     if flags & fc::O_CREAT != 0 && r.is_node() && r.last != Last::MagicFd {
         // open("/", O_CREAT), open("dir/.", O_CREAT): Linux says EISDIR.
         return Err(Errno::EISDIR);
@@ -254,12 +256,32 @@ pub fn stat_fd(p: &Process, h: RawFd) -> Result<stat::Stat, Errno> {
         return Err(Errno::last_host());
     }
     // SAFETY: fstat succeeded, so `st` is initialised.
-    let mut s = stat::from_host(unsafe { &st.assume_init() });
+    let st = unsafe { st.assume_init() };
+    if st.st_mode & libc::S_IFMT == libc::S_IFCHR {
+        if let Some(s) = crate::procfs::host_chr_stat(p, h) {
+            return Ok(s);
+        }
+    }
+    let mut s = stat::from_host(&st);
     fix_owner(p, &mut s);
     Ok(s)
 }
 
+/// fstat of guest fd `fd`: a synthetic node's own identity, else the host's.
+pub fn stat_entry(p: &Process, fd: i64) -> Result<stat::Stat, Errno> {
+    if let Some(s) = crate::procfs::fstat(p, fd) {
+        return Ok(s);
+    }
+    stat_fd(p, p.fds.host(fd)?)
+}
+
 pub(crate) fn stat_resolved(p: &Process, r: &Resolved) -> Result<stat::Stat, Errno> {
+    if let Last::Synth(n) = r.last {
+        return Ok(crate::procfs::stat(p, &r.guest, n));
+    }
+    if r.last == Last::MagicFd {
+        return stat_fd(p, r.dir.as_raw_fd());
+    }
     let mut s = stat::from_host(&r.stat()?);
     fix_owner(p, &mut s);
     Ok(s)
@@ -273,9 +295,13 @@ fn stat_target(p: &Process, dirfd: i64, path_ptr: u64, flags: u32) -> Result<sta
         if dirfd == i64::from(AT_FDCWD) {
             let magic = |d: &[Vec<u8>], n: &[u8]| crate::procfs::magic(p, d, n);
             let cwd = p.vfs.cwd_dir(&p.fs.cwd, &magic)?;
+            if crate::procfs::is_synthetic(&p.fs.cwd) {
+                let n = crate::procfs::node_at(p, &p.fs.cwd).ok_or(Errno::ENOENT)?;
+                return Ok(crate::procfs::stat(p, &p.fs.cwd, n));
+            }
             return stat_fd(p, cwd.as_raw_fd());
         }
-        return stat_fd(p, p.fds.host(dirfd)?);
+        return stat_entry(p, dirfd);
     }
     let r = lookup(p, dirfd, &path, WalkOpts { follow: flags & fc::AT_SYMLINK_NOFOLLOW == 0, ..WalkOpts::default() })?;
     stat_resolved(p, &r)
@@ -283,7 +309,7 @@ fn stat_target(p: &Process, dirfd: i64, path_ptr: u64, flags: u32) -> Result<sta
 
 /// fstat(2).
 pub fn fstat(p: &mut Process, a: &Args) -> SysResult {
-    let st = stat_fd(p, p.fds.host(a.int(0))?)?;
+    let st = stat_entry(p, a.int(0))?;
     p.mm.write_obj(a.u(1), &st)?;
     Ok(0)
 }
@@ -324,17 +350,17 @@ pub fn readlinkat(p: &mut Process, a: &Args) -> SysResult {
     let r = lookup(p, dirfd, &path, WalkOpts::default())?;
     let mut comps = components(r.guest.as_bytes());
     let name = comps.pop();
-    let magic = if r.last == Last::Norm { name.and_then(|n| crate::procfs::magic(p, &comps, &n)) } else { None };
+    let magic = if matches!(r.last, Last::Norm | Last::Synth(_)) {
+        name.and_then(|n| crate::procfs::magic(p, &comps, &n))
+    } else {
+        None
+    };
     let target = match magic {
-        Some(Magic::Link(t)) => t,
+        Some(Magic::Link(t) | Magic::Sym(t)) => t,
         Some(Magic::Missing) => return Err(Errno::ENOENT),
-        Some(Magic::Fd(h)) => {
-            // An fd elfuse got from the host (stdio) or without a guest
-            // path: the host's text ("pipe:[N]", a path), with the root's
-            // host prefix taken off a path inside it.
-            let t = host_readlink(libc::AT_FDCWD, &CString::new(format!("/proc/self/fd/{h}")).unwrap_or_default())?;
-            p.vfs.strip_root(&t)
-        }
+        Some(Magic::Synth(_)) => return Err(Errno::EINVAL),
+        // An fd without a guest path: "pipe:[N]", "socket:[N]", a /dev path.
+        Some(Magic::Fd(h)) => crate::procfs::fd_link_text(p, h),
         None if r.is_node() => return Err(Errno::EINVAL),
         None => host_readlink(r.dir.as_raw_fd(), &r.name)?,
     };
@@ -377,6 +403,9 @@ fn access(p: &mut Process, dirfd: i64, path_ptr: u64, mode: u32, flags: u32) -> 
         return Ok(0);
     }
     let r = lookup(p, dirfd, &path, WalkOpts { follow: flags & fc::AT_SYMLINK_NOFOLLOW == 0, ..WalkOpts::default() })?;
+    if let Last::Synth(n) = r.last {
+        return crate::procfs::access(p, &r.guest, n, mode).map(|_| 0);
+    }
     let st = r.stat()?;
     if mode == 0 {
         return Ok(0);
@@ -441,6 +470,9 @@ pub fn chdir(p: &mut Process, a: &Args) -> SysResult {
 fn open_dir_arg(p: &Process, ptr: u64) -> Result<(String, OwnedFd), Errno> {
     let path = read_path(p, ptr)?;
     let r = lookup(p, i64::from(AT_FDCWD), &path, WalkOpts { follow: true, ..WalkOpts::default() })?;
+    if matches!(r.last, Last::Synth(n) if !n.is_dir()) {
+        return Err(Errno::ENOTDIR);
+    }
     let fd = if r.is_node() {
         dup_host(r.dir.as_raw_fd(), 3)?
     } else {
@@ -466,13 +498,14 @@ fn search_permission(p: &Process, fd: &OwnedFd) -> SysResult {
 
 /// fchdir(2).
 pub fn fchdir(p: &mut Process, a: &Args) -> SysResult {
-    let e = p.fds.get(a.int(0))?;
-    let h = e.host.as_raw_fd();
-    let st = stat_fd(p, h)?;
+    let st = stat_entry(p, a.int(0))?;
     if st.st_mode & stat::S_IFMT != stat::S_IFDIR {
         return Err(Errno::ENOTDIR);
     }
+    let e = p.fds.get(a.int(0))?;
     let g = e.path.clone().ok_or(Errno::ENOENT)?;
+    // A synthetic directory's handle is the resolver's placeholder.
+    let h = if crate::procfs::is_synthetic(&g) { p.vfs.synth_dir().as_raw_fd() } else { e.host.as_raw_fd() };
     let fd = dup_host(h, 3)?;
     search_permission(p, &fd)?;
     set_cwd(p, g, fd);
@@ -563,6 +596,7 @@ pub fn unlinkat(p: &mut Process, a: &Args) -> SysResult {
     // Linux do_rmdir/do_unlinkat on a path not ending in a name.
     match (r.last, rmdir) {
         (Last::Norm, _) => {}
+        (Last::Synth(_), _) => return Err(Errno::EACCES),
         (Last::Dot, true) => return Err(Errno::EINVAL),
         (Last::DotDot, true) => return Err(Errno::ENOTEMPTY),
         (_, true) => return Err(Errno::EBUSY),

@@ -48,6 +48,9 @@ pub fn write(p: &mut Process, a: &Args) -> SysResult {
     let h = p.fds.host(fd)?;
     let mut tmp = vec![0u8; count.min(1 << 20) as usize];
     p.mm.read(buf, &mut tmp)?;
+    if let Some(r) = crate::procfs::write(p, fd, &tmp) {
+        return r;
+    }
     // SAFETY: writing from our own buffer of the stated length.
     host_ret(unsafe { libc::write(h, tmp.as_ptr().cast(), tmp.len()) })
 }
@@ -137,6 +140,11 @@ pub fn writev(p: &mut Process, a: &Args) -> SysResult {
 /// lseek(2).
 pub fn lseek(p: &mut Process, a: &Args) -> SysResult {
     let h = p.fds.host(a.int(0))?;
+    if crate::procfs::seq_file(p, a.int(0)) && !matches!(a.uint(2), fc::SEEK_SET | fc::SEEK_CUR) {
+        // Linux seq_lseek: /proc files seek only from the start or the
+        // current position.
+        return Err(Errno::EINVAL);
+    }
     let whence = match a.uint(2) {
         fc::SEEK_SET => libc::SEEK_SET,
         fc::SEEK_CUR => libc::SEEK_CUR,

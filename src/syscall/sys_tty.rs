@@ -191,6 +191,34 @@ pub fn ioctl(p: &mut Process, a: &Args) -> SysResult {
             // SAFETY: TIOCSPTLCK reads an int.
             host_ret_i(unsafe { libc::ioctl(h, libc::TIOCSPTLCK as _, &v) }).map(|_| 0)
         }
+        termios::TIOCGPTPEER => {
+            // The slave of this master, opened with `arg` as open flags.
+            let n = crate::procfs::dev::master_number(h).ok_or(Errno::ENOTTY)?;
+            let flags = (arg as u32) & !crate::abi::fcntl::O_CLOEXEC;
+            let hflags = super::sys_fs::open_flags_to_host(flags)? | libc::O_NOCTTY;
+            let host = crate::procfs::dev::open_pts(n, hflags)?;
+            let cloexec = arg as u32 & crate::abi::fcntl::O_CLOEXEC != 0;
+            let e = crate::fdtable::FdEntry { host, cloexec, path: Some(format!("/dev/pts/{n}")) };
+            Ok(p.fds.install(e, 0)? as u64)
+        }
+        #[cfg(not(target_os = "linux"))]
+        termios::TIOCGPTN => {
+            let n = crate::procfs::dev::master_number(h).ok_or(Errno::ENOTTY)?;
+            p.mm.write(arg, &n.to_le_bytes())?;
+            Ok(0)
+        }
+        #[cfg(not(target_os = "linux"))]
+        termios::TIOCSPTLCK => {
+            let mut b = [0u8; 4];
+            p.mm.read(arg, &mut b)?;
+            // macOS: unlockpt unlocks; there is no relock.
+            if libc::c_int::from_le_bytes(b) == 0 {
+                // SAFETY: unlockpt on the guest's own master.
+                host_ret_i(unsafe { libc::unlockpt(h) }).map(|_| 0)
+            } else {
+                Ok(0)
+            }
+        }
         _ => Err(Errno::ENOTTY),
     }
 }
