@@ -173,7 +173,7 @@ fn load(
 ) -> Result<Image, ExecError> {
     let phys = Arc::new(PhysMem::new(layout::PHYS_SIZE).map_err(|_| ExecError::Errno(Errno::ENOMEM))?);
     let mut mm = AddressSpace::new(Arc::clone(&phys)).map_err(ExecError::Errno)?;
-    let elf = loader::load_elf(&mut mm, file, given, Some(loader::elf::ET_DYN_BASE)).map_err(ExecError::Load)?;
+    let elf = loader::load_elf(&mut mm, file, given, &resolved(fs, &guest_abs), Some(loader::elf::ET_DYN_BASE)).map_err(ExecError::Load)?;
     mm.init_brk(elf.end);
     // PT_INTERP: the dynamic linker, loaded at a base of its own (AT_BASE);
     // it starts first and finds the program through AT_PHDR/AT_ENTRY.
@@ -204,13 +204,19 @@ fn load(
     Ok(Image { mm, phys, setup, exe: guest_abs, comm })
 }
 
+/// The guest path of the file `guest_abs` names, symlinks resolved (what
+/// Linux shows for a mapping in /proc/self/maps).
+fn resolved(fs: &FsContext, guest_abs: &str) -> String {
+    fs.guest_path(&fs.host_path(guest_abs)).unwrap_or_else(|| guest_abs.to_string())
+}
+
 /// Load the ELF interpreter named by PT_INTERP, resolved in the guest root
 /// (as Linux's `open_exec` of the interpreter: it must be a regular file,
 /// and another level of PT_INTERP is refused with ELIBBAD).
 fn load_interp(fs: &FsContext, mm: &mut AddressSpace, interp: &str) -> Result<loader::LoadedElf, ExecError> {
     let guest_abs = fs.absolute(interp.as_bytes());
     let file = open_program(fs, &guest_abs, interp, false)?;
-    let ld = loader::load_elf(mm, &file, interp, None).map_err(|e| match e {
+    let ld = loader::load_elf(mm, &file, interp, &resolved(fs, &guest_abs), None).map_err(|e| match e {
         // A missing or unreadable interpreter is the program's failure: the
         // shell's "cannot execute: required file not found" is ENOENT.
         LoadError::Io(..) => ExecError::Load(e),

@@ -160,12 +160,14 @@ pub fn parse_headers(file: &File, path: &str) -> Result<(Header, Vec<ProgramHead
     Ok((h, phdrs))
 }
 
-/// Load `file` into `space`. `dyn_base`: where an ET_DYN image goes
+/// Load `file` into `space`. `path` names it in errors, `guest_path` in
+/// the mappings (/proc/self/maps). `dyn_base`: where an ET_DYN image goes
 /// (`None` = pick a free range, as for an interpreter).
 pub fn load_elf(
     space: &mut AddressSpace,
     file: &File,
     path: &str,
+    guest_path: &str,
     dyn_base: Option<u64>,
 ) -> Result<LoadedElf, LoadError> {
     let (h, phdrs) = parse_headers(file, path)?;
@@ -207,7 +209,7 @@ pub fn load_elf(
             let off = p.p_offset & !(PAGE_SIZE - 1);
             let len = page_up(file_end).ok_or_else(nomem)? - start;
             let backing =
-                Some(FileMap { fd, offset: off, size, path: path.to_string(), dev_ino: (meta.dev(), meta.ino()) });
+                Some(FileMap { fd, offset: off, size, path: guest_path.to_string(), dev_ino: (meta.dev(), meta.ino()) });
             space.mmap(Placement::Fixed(start), len, perm, false, backing, None).map_err(|_| nomem())?;
             // Zero the tail of the last file page past p_filesz (.bss start).
             let tail_end = page_up(file_end).ok_or_else(nomem)?;
