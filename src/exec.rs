@@ -173,7 +173,8 @@ fn load(
 ) -> Result<Image, ExecError> {
     let phys = Arc::new(PhysMem::new(layout::PHYS_SIZE).map_err(|_| ExecError::Errno(Errno::ENOMEM))?);
     let mut mm = AddressSpace::new(Arc::clone(&phys)).map_err(ExecError::Errno)?;
-    let elf = loader::load_elf(&mut mm, file, given, &resolved(fs, &guest_abs), Some(loader::elf::ET_DYN_BASE)).map_err(ExecError::Load)?;
+    let elf = loader::load_elf(&mut mm, file, given, &resolved(fs, &guest_abs), Some(loader::elf::ET_DYN_BASE))
+        .map_err(ExecError::Load)?;
     mm.init_brk(elf.end);
     // PT_INTERP: the dynamic linker, loaded at a base of its own (AT_BASE);
     // it starts first and finds the program through AT_PHDR/AT_ENTRY.

@@ -145,6 +145,9 @@ fn exe_link_across_exec_and_find() {
         let out = ok(&s("@ls -l /dev/fd/"));
         assert!(out.contains(" 0 -> ") && out.contains(" 2 -> "), "{out}");
         assert!(out.contains("-> /dev/null"), "{out}");
+        // Listings are made at read time, as Linux's: the directory fd that
+        // reads /proc/self/fd is in it (ls opens it as 3).
+        assert_eq!(ok(&s("@ls /proc/self/fd </dev/null")), "0\n1\n2\n3\n");
     }
 }
 

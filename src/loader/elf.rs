@@ -208,8 +208,13 @@ pub fn load_elf(
         if p.p_filesz > 0 {
             let off = p.p_offset & !(PAGE_SIZE - 1);
             let len = page_up(file_end).ok_or_else(nomem)? - start;
-            let backing =
-                Some(FileMap { fd, offset: off, size, path: guest_path.to_string(), dev_ino: (meta.dev(), meta.ino()) });
+            let backing = Some(FileMap {
+                fd,
+                offset: off,
+                size,
+                path: guest_path.to_string(),
+                dev_ino: (meta.dev(), meta.ino()),
+            });
             space.mmap(Placement::Fixed(start), len, perm, false, backing, None).map_err(|_| nomem())?;
             // Zero the tail of the last file page past p_filesz (.bss start).
             let tail_end = page_up(file_end).ok_or_else(nomem)?;

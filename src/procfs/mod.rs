@@ -151,17 +151,7 @@ pub fn access(p: &Process, path: &str, n: SynthNode, mode: u32) -> Result<(), Er
 /// A host anonymous file holding `data`, positioned at 0.
 fn snapshot(data: &[u8]) -> Result<OwnedFd, Errno> {
     let fd = anon_file()?;
-    let mut off = 0;
-    while off < data.len() {
-        // SAFETY: writing from our own buffer.
-        let n = unsafe { libc::write(fd.as_raw_fd(), data[off..].as_ptr().cast(), data.len() - off) };
-        if n <= 0 {
-            return Err(Errno::last_host());
-        }
-        off += n as usize;
-    }
-    // SAFETY: no memory effects.
-    unsafe { libc::lseek(fd.as_raw_fd(), 0, libc::SEEK_SET) };
+    refill(fd.as_raw_fd(), data)?;
     Ok(fd)
 }
 
@@ -373,6 +363,14 @@ pub fn getdents(p: &Process, fd: i64, count: usize) -> Option<Result<Vec<u8>, Er
     if pos < 0 {
         return Some(Err(Errno::last_host()));
     }
+    // A read from the start lists the directory as it is now (Linux
+    // generates /proc listings at read time: `/proc/self/fd` read through
+    // an fd shows that fd too, and rewinddir sees new entries).
+    if pos == 0 {
+        if let Err(e) = refill(h, &dirents(p, path)) {
+            return Some(Err(e));
+        }
+    }
     let mut buf = vec![0u8; count.min(1 << 20)];
     // SAFETY: reading into our own buffer of the stated length.
     let n = unsafe { libc::pread(h, buf.as_mut_ptr().cast(), buf.len(), pos) };
@@ -395,6 +393,24 @@ pub fn getdents(p: &Process, fd: i64, count: usize) -> Option<Result<Vec<u8>, Er
     // SAFETY: no memory effects.
     unsafe { libc::lseek(h, pos + used as libc::off_t, libc::SEEK_SET) };
     Some(Ok(buf))
+}
+
+/// Replace the content of host file `h` with `data`.
+fn refill(h: std::os::fd::RawFd, data: &[u8]) -> Result<(), Errno> {
+    // SAFETY: no memory effects.
+    if unsafe { libc::ftruncate(h, 0) } < 0 {
+        return Err(Errno::last_host());
+    }
+    let mut off = 0;
+    while off < data.len() {
+        // SAFETY: writing from our own buffer of the stated length.
+        let n = unsafe { libc::pwrite(h, data[off..].as_ptr().cast(), data.len() - off, off as libc::off_t) };
+        if n <= 0 {
+            return Err(Errno::last_host());
+        }
+        off += n as usize;
+    }
+    Ok(())
 }
 
 /// Whether guest fd `fd` is a `/proc` file or directory (Linux seq files:
