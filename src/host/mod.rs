@@ -100,9 +100,9 @@ pub const O_DIRECT: i32 = libc::O_DIRECT;
 #[cfg(not(target_os = "linux"))]
 pub const O_DIRECT: i32 = 0;
 
-/// A file for a snapshot of guest-physical memory handed to a fork child:
-/// anonymous, sparse, close-on-exec (memfd on Linux; an unlinked mkstemp
-/// file on macOS).
+/// An anonymous, sparse, close-on-exec file (memfd on Linux; an unlinked
+/// mkstemp file on macOS): the snapshot of guest-physical memory handed to a
+/// fork child, and the guest's memfd_create on hosts without memfds.
 pub fn snapshot_file() -> std::io::Result<std::os::fd::OwnedFd> {
     #[cfg(target_os = "linux")]
     {

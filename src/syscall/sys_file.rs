@@ -278,10 +278,15 @@ pub fn fcntl(p: &mut Process, a: &Args) -> SysResult {
                 return Err(Errno::last_host());
             }
             let f = arg as u32;
-            let mut settable =
-                vec![(fc::O_APPEND, libc::O_APPEND), (fc::O_NONBLOCK, libc::O_NONBLOCK), (fc::O_ASYNC, libc::O_ASYNC)];
-            #[cfg(target_os = "linux")]
-            settable.extend([(fc::O_DIRECT, libc::O_DIRECT), (fc::O_NOATIME, libc::O_NOATIME)]);
+            let settable = [
+                (fc::O_APPEND, libc::O_APPEND),
+                (fc::O_NONBLOCK, libc::O_NONBLOCK),
+                (fc::O_ASYNC, libc::O_ASYNC),
+                #[cfg(target_os = "linux")]
+                (fc::O_DIRECT, libc::O_DIRECT),
+                #[cfg(target_os = "linux")]
+                (fc::O_NOATIME, libc::O_NOATIME),
+            ];
             let mut hf = cur;
             for (l, hb) in settable {
                 if f & l != 0 {
@@ -378,28 +383,14 @@ pub fn memfd_create(p: &mut Process, a: &Args) -> SysResult {
         // SAFETY: fresh fd.
         unsafe { OwnedFd::from_raw_fd(r) }
     };
+    // Elsewhere an unlinked, close-on-exec temporary file (no seals).
     #[cfg(not(target_os = "linux"))]
     let host = {
         let _ = name;
-        let f = tempfile_host()?;
-        f
+        crate::host::snapshot_file().map_err(|e| Errno::from_io(&e))?
     };
     let fd = p.fds.install(FdEntry { host, cloexec: flags & fc::MFD_CLOEXEC != 0, path: None }, 0)?;
     Ok(fd as u64)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn tempfile_host() -> Result<OwnedFd, Errno> {
-    let mut tmpl = *b"/tmp/elfuse-memfd-XXXXXX\0";
-    // SAFETY: a writable NUL-terminated template.
-    let r = unsafe { libc::mkstemp(tmpl.as_mut_ptr().cast()) };
-    if r < 0 {
-        return Err(Errno::last_host());
-    }
-    // SAFETY: the template now names the file just created.
-    unsafe { libc::unlink(tmpl.as_ptr().cast()) };
-    // SAFETY: fresh fd.
-    Ok(unsafe { OwnedFd::from_raw_fd(r) })
 }
 
 /// eventfd2(2): the host's eventfd (Linux hosts).
