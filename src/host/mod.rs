@@ -5,8 +5,12 @@
 //! and never write `cfg` themselves. docs/hvf.md lists the places in `src/`
 //! that still assume a Linux host.
 
+#[cfg(any(not(target_os = "linux"), test))]
+mod dirents;
 #[cfg(target_os = "macos")]
 pub mod macos;
+
+use crate::abi::errno::Errno;
 
 /// Fill `buf` with random bytes from the host (getrandom(2) on Linux,
 /// getentropy(2) on macOS). Returns how many bytes were written.
@@ -122,5 +126,25 @@ pub fn snapshot_file() -> std::io::Result<std::os::fd::OwnedFd> {
     #[cfg(not(any(target_os = "linux", target_os = "macos")))]
     {
         Err(std::io::Error::from_raw_os_error(libc::ENOSYS))
+    }
+}
+
+/// getdents64(2) on host directory fd `fd`: `linux_dirent64` records from
+/// the fd's position into `buf`, advancing it. Linux: the call itself.
+/// Elsewhere: readdir(3) translated, the position an entry index in the
+/// fd's offset (see `dirents`).
+pub fn getdents64(fd: std::os::fd::RawFd, buf: &mut [u8]) -> Result<usize, Errno> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: the kernel writes at most buf.len() bytes into buf.
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
+        if n < 0 {
+            return Err(Errno::last_host());
+        }
+        Ok(n as usize)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        dirents::getdents64(fd, buf)
     }
 }

@@ -120,22 +120,9 @@ pub fn getdents64(p: &mut Process, a: &Args) -> SysResult {
     let (fd, buf, count) = (a.int(0), a.u(1), a.uint(2));
     let h = p.fds.host(fd)?;
     let mut tmp = vec![0u8; (count as usize).min(1 << 20)];
-    #[cfg(target_os = "linux")]
-    {
-        // The host record format is linux_dirent64 on Linux hosts: same layout.
-        // SAFETY: the kernel writes at most tmp.len() bytes into tmp.
-        let n = unsafe { libc::syscall(libc::SYS_getdents64, h, tmp.as_mut_ptr(), tmp.len()) };
-        if n < 0 {
-            return Err(Errno::last_host());
-        }
-        p.mm.write(buf, &tmp[..n as usize])?;
-        Ok(n as u64)
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = (h, buf, &mut tmp);
-        Err(Errno::ENOSYS)
-    }
+    let n = crate::host::getdents64(h, &mut tmp)?;
+    p.mm.write(buf, &tmp[..n])?;
+    Ok(n as u64)
 }
 
 /// close_range(2): close (or mark close-on-exec) every fd in
