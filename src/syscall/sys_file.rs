@@ -380,14 +380,15 @@ pub fn memfd_create(p: &mut Process, a: &Args) -> SysResult {
     Ok(fd as u64)
 }
 
-/// eventfd2(2): the host's eventfd (Linux hosts).
+/// eventfd2(2): the host's eventfd on Linux hosts, emulated elsewhere
+/// ([`crate::host::EventFd`]).
 pub fn eventfd2(p: &mut Process, a: &Args) -> SysResult {
     let (initval, flags) = (a.uint(0), a.uint(1));
     if flags & !(fc::EFD_SEMAPHORE | fc::EFD_CLOEXEC | fc::EFD_NONBLOCK) != 0 {
         return Err(Errno::EINVAL);
     }
     #[cfg(target_os = "linux")]
-    {
+    if !crate::host::portable() {
         let mut hf = libc::EFD_CLOEXEC;
         if flags & fc::EFD_NONBLOCK != 0 {
             hf |= libc::EFD_NONBLOCK;
@@ -403,11 +404,12 @@ pub fn eventfd2(p: &mut Process, a: &Args) -> SysResult {
         // SAFETY: fresh fd.
         let host = unsafe { OwnedFd::from_raw_fd(r) };
         let fd = p.fds.install(FdEntry { host, cloexec: flags & fc::EFD_CLOEXEC != 0, path: None }, 0)?;
-        Ok(fd as u64)
+        return Ok(fd as u64);
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = (p, initval);
-        Err(Errno::ENOSYS)
-    }
+    // Elsewhere an emulation: the counter in elfuse, readiness on a socket.
+    let (host, ev) =
+        crate::host::EventFd::create(initval, flags & fc::EFD_SEMAPHORE != 0, flags & fc::EFD_NONBLOCK != 0)?;
+    let fd = p.fds.install(FdEntry { host, cloexec: flags & fc::EFD_CLOEXEC != 0, path: None }, 0)?;
+    p.fds.set_eventfd(fd, ev);
+    Ok(fd as u64)
 }
