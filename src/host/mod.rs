@@ -1,9 +1,12 @@
 //! Host-OS differences that are not Linux ABI translation: the few calls
 //! and constants whose spelling differs between a Linux and a macOS host.
 //!
-//! Everything macOS-only lives in [`macos`]; callers use the functions here
-//! and never write `cfg` themselves. docs/hvf.md lists the places in `src/`
-//! that still assume a Linux host.
+//! Everything macOS-only lives in [`macos`]; emulations of Linux calls a
+//! macOS host lacks (getdents64 from readdir, eventfd) are portable
+//! (`dirents`, `eventfd`) so that a Linux host can run them too
+//! ([`portable`]). Callers use the functions here and never write `cfg`
+//! themselves. docs/hvf.md lists the places in `src/` that still assume a
+//! Linux host.
 
 mod dirents;
 mod eventfd;
