@@ -124,7 +124,7 @@ endif
 # Type-check the hvf backend and the macOS host module from any host.
 check-hvf:
 	$(CARGO) clippy --features hvf --lib -- -D warnings
-	rustup target add aarch64-apple-darwin && $(CARGO) check --target aarch64-apple-darwin --all-targets
+	rustup target add aarch64-apple-darwin && $(CARGO) clippy --target aarch64-apple-darwin --all-targets --features hvf -- -D warnings
 
 demo: release guests $(BUSYBOX)
 	@echo '$$ elfuse tests/guest/build/hello'

@@ -11,6 +11,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 
 use crate::abi::errno::Errno;
+use crate::host;
 use crate::syscall::sys_poll::Epoll;
 
 /// One open guest fd.
@@ -35,11 +36,13 @@ pub struct FdTable {
     pub limit: usize,
     /// epoll instances behind guest fds (dups share one, as in Linux).
     epolls: HashMap<usize, Arc<Epoll>>,
+    /// Emulated eventfds behind guest fds (hosts without eventfd(2)).
+    eventfds: HashMap<usize, Arc<host::EventFd>>,
 }
 
 impl Default for FdTable {
     fn default() -> Self {
-        FdTable { slots: Vec::new(), limit: DEFAULT_NOFILE, epolls: HashMap::new() }
+        FdTable { slots: Vec::new(), limit: DEFAULT_NOFILE, epolls: HashMap::new(), eventfds: HashMap::new() }
     }
 }
 
@@ -106,6 +109,7 @@ impl FdTable {
             self.slots.resize_with(fd + 1, || None);
         }
         self.epolls.remove(&fd);
+        self.eventfds.remove(&fd);
         Ok(self.slots[fd].replace(e))
     }
 
@@ -114,6 +118,7 @@ impl FdTable {
         let e =
             usize::try_from(fd).ok().and_then(|i| self.slots.get_mut(i)).and_then(|e| e.take()).ok_or(Errno::EBADF)?;
         self.epolls.remove(&(fd as usize));
+        self.eventfds.remove(&(fd as usize));
         Ok(e)
     }
 
@@ -134,6 +139,25 @@ impl FdTable {
         if let Some(ep) = self.epoll(old) {
             self.set_epoll(new, ep);
         }
+        if let Some(ev) = self.eventfd(old) {
+            self.set_eventfd(new, ev);
+        }
+    }
+
+    /// Mark guest `fd` as an emulated eventfd.
+    pub fn set_eventfd(&mut self, fd: i64, ev: Arc<host::EventFd>) {
+        if let Ok(i) = usize::try_from(fd) {
+            self.eventfds.insert(i, ev);
+        }
+    }
+
+    /// The emulated eventfd behind guest `fd`, if it is one (Linux hosts
+    /// use real eventfds unless `host::portable`).
+    pub fn eventfd(&self, fd: i64) -> Option<Arc<host::EventFd>> {
+        if self.eventfds.is_empty() {
+            return None;
+        }
+        usize::try_from(fd).ok().and_then(|i| self.eventfds.get(&i)).cloned()
     }
 
     /// Open guest fds in order.

@@ -4,6 +4,7 @@
 
 pub mod auxv;
 pub mod clone;
+pub mod dirent;
 pub mod errno;
 pub mod fcntl;
 pub mod misc;

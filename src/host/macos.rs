@@ -27,3 +27,36 @@ pub fn unlinked_tempfile() -> std::io::Result<OwnedFd> {
     }
     Ok(owned)
 }
+
+/// `mach_timebase_info_data_t` (`<mach/mach_time.h>`).
+#[repr(C)]
+struct MachTimebaseInfo {
+    numer: u32,
+    denom: u32,
+}
+
+// libSystem; libc's declarations are deprecated in favour of another crate.
+extern "C" {
+    fn mach_absolute_time() -> u64;
+    fn mach_timebase_info(info: *mut MachTimebaseInfo) -> libc::c_int;
+}
+
+/// mach_absolute_time() now, and how many of its ticks make a second
+/// (from mach_timebase_info: ns = ticks * numer / denom; 125/3, i.e.
+/// 24 MHz, on Apple Silicon so far).
+pub fn absolute_time() -> (u64, u64) {
+    static HZ: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let hz = *HZ.get_or_init(|| {
+        let mut tb = MachTimebaseInfo { numer: 0, denom: 0 };
+        // SAFETY: mach_timebase_info fills the struct we pass.
+        let r = unsafe { mach_timebase_info(&mut tb) };
+        if r != 0 || tb.numer == 0 {
+            return 0;
+        }
+        // ticks/s = 1e9 * denom / numer, rounded.
+        let n = u128::from(tb.numer);
+        ((1_000_000_000u128 * u128::from(tb.denom) + n / 2) / n).min(u128::from(u64::MAX)) as u64
+    });
+    // SAFETY: no arguments, no memory effects.
+    (unsafe { mach_absolute_time() }, hz)
+}

@@ -1,12 +1,38 @@
 //! Host-OS differences that are not Linux ABI translation: the few calls
 //! and constants whose spelling differs between a Linux and a macOS host.
 //!
-//! Everything macOS-only lives in [`macos`]; callers use the functions here
-//! and never write `cfg` themselves. docs/hvf.md lists the places in `src/`
-//! that still assume a Linux host.
+//! Everything macOS-only lives in [`macos`]; emulations of Linux calls a
+//! macOS host lacks (getdents64 from readdir, eventfd) are portable
+//! (`dirents`, `eventfd`) so that a Linux host can run them too
+//! ([`portable`]). Callers use the functions here and never write `cfg`
+//! themselves. docs/hvf.md lists the places in `src/` that still assume a
+//! Linux host.
 
+mod dirents;
+mod eventfd;
 #[cfg(target_os = "macos")]
 pub mod macos;
+
+use crate::abi::errno::Errno;
+
+/// An emulated eventfd (see `eventfd`): hosts without eventfd(2).
+pub use eventfd::EventFd;
+
+/// Whether to take the code paths written for hosts without Linux's calls
+/// (getdents64, eventfd) — always off Linux; on a Linux host when
+/// `ELFUSE_HOST_PORTABLE=1`, so the Linux test suites can exercise what
+/// macOS runs.
+pub fn portable() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        static PORTABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *PORTABLE.get_or_init(|| std::env::var_os("ELFUSE_HOST_PORTABLE").is_some_and(|v| v == "1"))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        true
+    }
+}
 
 /// Fill `buf` with random bytes from the host (getrandom(2) on Linux,
 /// getentropy(2) on macOS). Returns how many bytes were written.
@@ -100,9 +126,9 @@ pub const O_DIRECT: i32 = libc::O_DIRECT;
 #[cfg(not(target_os = "linux"))]
 pub const O_DIRECT: i32 = 0;
 
-/// A file for a snapshot of guest-physical memory handed to a fork child:
-/// anonymous, sparse, close-on-exec (memfd on Linux; an unlinked mkstemp
-/// file on macOS).
+/// An anonymous, sparse, close-on-exec file (memfd on Linux; an unlinked
+/// mkstemp file on macOS): the snapshot of guest-physical memory handed to a
+/// fork child, and the guest's memfd_create on hosts without memfds.
 pub fn snapshot_file() -> std::io::Result<std::os::fd::OwnedFd> {
     #[cfg(target_os = "linux")]
     {
@@ -123,4 +149,21 @@ pub fn snapshot_file() -> std::io::Result<std::os::fd::OwnedFd> {
     {
         Err(std::io::Error::from_raw_os_error(libc::ENOSYS))
     }
+}
+
+/// getdents64(2) on host directory fd `fd`: `linux_dirent64` records from
+/// the fd's position into `buf`, advancing it. Linux: the call itself.
+/// Elsewhere (or [`portable`]): readdir(3) translated, the position an
+/// entry index in the fd's offset (see `dirents`).
+pub fn getdents64(fd: std::os::fd::RawFd, buf: &mut [u8]) -> Result<usize, Errno> {
+    #[cfg(target_os = "linux")]
+    if !portable() {
+        // SAFETY: the kernel writes at most buf.len() bytes into buf.
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
+        if n < 0 {
+            return Err(Errno::last_host());
+        }
+        return Ok(n as usize);
+    }
+    dirents::getdents64(fd, buf)
 }

@@ -635,14 +635,16 @@ pub fn sendmsg(fd: RawFd, data: &[u8], addr: Option<&HostAddr>, fds: &[RawFd], c
         // SAFETY: filling the control buffer we sized with CMSG_SPACE for
         // exactly these messages, through the host's CMSG macros.
         unsafe {
-            let mut c = libc::CMSG_FIRSTHDR(&m);
+            let c = libc::CMSG_FIRSTHDR(&m);
             if !fds.is_empty() && !c.is_null() {
                 (*c).cmsg_level = libc::SOL_SOCKET;
                 (*c).cmsg_type = libc::SCM_RIGHTS;
                 (*c).cmsg_len = libc::CMSG_LEN(rights_len) as _;
                 std::ptr::copy_nonoverlapping(fds.as_ptr().cast::<u8>(), libc::CMSG_DATA(c), rights_len as usize);
-                c = libc::CMSG_NXTHDR(&m, c);
             }
+            // Credentials follow the rights (Linux hosts only).
+            #[cfg(target_os = "linux")]
+            let c = if fds.is_empty() || c.is_null() { c } else { libc::CMSG_NXTHDR(&m, c) };
             #[cfg(target_os = "linux")]
             if creds && !c.is_null() {
                 let u = libc::ucred { pid: libc::getpid(), uid: libc::getuid(), gid: libc::getgid() };

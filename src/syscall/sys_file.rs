@@ -125,22 +125,9 @@ pub fn getdents64(p: &mut Process, a: &Args) -> SysResult {
     }
     let h = p.fds.host(fd)?;
     let mut tmp = vec![0u8; (count as usize).min(1 << 20)];
-    #[cfg(target_os = "linux")]
-    {
-        // The host record format is linux_dirent64 on Linux hosts: same layout.
-        // SAFETY: the kernel writes at most tmp.len() bytes into tmp.
-        let n = unsafe { libc::syscall(libc::SYS_getdents64, h, tmp.as_mut_ptr(), tmp.len()) };
-        if n < 0 {
-            return Err(Errno::last_host());
-        }
-        p.mm.write(buf, &tmp[..n as usize])?;
-        Ok(n as u64)
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = (h, buf, &mut tmp);
-        Err(Errno::ENOSYS)
-    }
+    let n = crate::host::getdents64(h, &mut tmp)?;
+    p.mm.write(buf, &tmp[..n])?;
+    Ok(n as u64)
 }
 
 /// close_range(2): close (or mark close-on-exec) every fd in
@@ -283,10 +270,15 @@ pub fn fcntl(p: &mut Process, a: &Args) -> SysResult {
                 return Err(Errno::last_host());
             }
             let f = arg as u32;
-            let mut settable =
-                vec![(fc::O_APPEND, libc::O_APPEND), (fc::O_NONBLOCK, libc::O_NONBLOCK), (fc::O_ASYNC, libc::O_ASYNC)];
-            #[cfg(target_os = "linux")]
-            settable.extend([(fc::O_DIRECT, libc::O_DIRECT), (fc::O_NOATIME, libc::O_NOATIME)]);
+            let settable = [
+                (fc::O_APPEND, libc::O_APPEND),
+                (fc::O_NONBLOCK, libc::O_NONBLOCK),
+                (fc::O_ASYNC, libc::O_ASYNC),
+                #[cfg(target_os = "linux")]
+                (fc::O_DIRECT, libc::O_DIRECT),
+                #[cfg(target_os = "linux")]
+                (fc::O_NOATIME, libc::O_NOATIME),
+            ];
             let mut hf = cur;
             for (l, hb) in settable {
                 if f & l != 0 {
@@ -383,38 +375,25 @@ pub fn memfd_create(p: &mut Process, a: &Args) -> SysResult {
         // SAFETY: fresh fd.
         unsafe { OwnedFd::from_raw_fd(r) }
     };
+    // Elsewhere an unlinked, close-on-exec temporary file (no seals).
     #[cfg(not(target_os = "linux"))]
     let host = {
         let _ = name;
-        let f = tempfile_host()?;
-        f
+        crate::host::snapshot_file().map_err(|e| Errno::from_io(&e))?
     };
     let fd = p.fds.install(FdEntry { host, cloexec: flags & fc::MFD_CLOEXEC != 0, path: None }, 0)?;
     Ok(fd as u64)
 }
 
-#[cfg(not(target_os = "linux"))]
-fn tempfile_host() -> Result<OwnedFd, Errno> {
-    let mut tmpl = *b"/tmp/elfuse-memfd-XXXXXX\0";
-    // SAFETY: a writable NUL-terminated template.
-    let r = unsafe { libc::mkstemp(tmpl.as_mut_ptr().cast()) };
-    if r < 0 {
-        return Err(Errno::last_host());
-    }
-    // SAFETY: the template now names the file just created.
-    unsafe { libc::unlink(tmpl.as_ptr().cast()) };
-    // SAFETY: fresh fd.
-    Ok(unsafe { OwnedFd::from_raw_fd(r) })
-}
-
-/// eventfd2(2): the host's eventfd (Linux hosts).
+/// eventfd2(2): the host's eventfd on Linux hosts, emulated elsewhere
+/// ([`crate::host::EventFd`]).
 pub fn eventfd2(p: &mut Process, a: &Args) -> SysResult {
     let (initval, flags) = (a.uint(0), a.uint(1));
     if flags & !(fc::EFD_SEMAPHORE | fc::EFD_CLOEXEC | fc::EFD_NONBLOCK) != 0 {
         return Err(Errno::EINVAL);
     }
     #[cfg(target_os = "linux")]
-    {
+    if !crate::host::portable() {
         let mut hf = libc::EFD_CLOEXEC;
         if flags & fc::EFD_NONBLOCK != 0 {
             hf |= libc::EFD_NONBLOCK;
@@ -430,11 +409,12 @@ pub fn eventfd2(p: &mut Process, a: &Args) -> SysResult {
         // SAFETY: fresh fd.
         let host = unsafe { OwnedFd::from_raw_fd(r) };
         let fd = p.fds.install(FdEntry { host, cloexec: flags & fc::EFD_CLOEXEC != 0, path: None }, 0)?;
-        Ok(fd as u64)
+        return Ok(fd as u64);
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = (p, initval);
-        Err(Errno::ENOSYS)
-    }
+    // Elsewhere an emulation: the counter in elfuse, readiness on a socket.
+    let (host, ev) =
+        crate::host::EventFd::create(initval, flags & fc::EFD_SEMAPHORE != 0, flags & fc::EFD_NONBLOCK != 0)?;
+    let fd = p.fds.install(FdEntry { host, cloexec: flags & fc::EFD_CLOEXEC != 0, path: None }, 0)?;
+    p.fds.set_eventfd(fd, ev);
+    Ok(fd as u64)
 }

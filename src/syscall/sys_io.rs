@@ -27,6 +27,11 @@ const MAX_RW: u64 = 0x7fff_f000;
 pub fn read(p: &mut Process, a: &Args) -> SysResult {
     let (fd, buf, count) = (a.int(0), a.u(1), a.u(2).min(MAX_RW));
     let h = p.fds.host(fd)?;
+    if let Some(ev) = p.fds.eventfd(fd) {
+        let v = ev.read(h, count)?;
+        p.mm.write(buf, &v)?;
+        return Ok(8);
+    }
     if count == 0 {
         // Linux: read(fd, NULL, 0) returns 0 without touching the buffer.
         // SAFETY: zero-length read with a dangling but never-dereferenced pointer.
@@ -50,6 +55,9 @@ pub fn write(p: &mut Process, a: &Args) -> SysResult {
     p.mm.read(buf, &mut tmp)?;
     if let Some(r) = crate::procfs::write(p, fd, &tmp) {
         return r;
+    }
+    if let Some(ev) = p.fds.eventfd(fd) {
+        return ev.write(h, &tmp);
     }
     // SAFETY: writing from our own buffer of the stated length.
     host_ret(unsafe { libc::write(h, tmp.as_ptr().cast(), tmp.len()) })
@@ -108,6 +116,11 @@ pub fn readv(p: &mut Process, a: &Args) -> SysResult {
     let h = p.fds.host(a.int(0))?;
     let iovs = read_iovecs(p, a.u(1), a.int(2))?;
     let total: u64 = iovs.iter().map(|e| e.len).sum::<u64>().min(MAX_RW);
+    if let Some(ev) = p.fds.eventfd(a.int(0)) {
+        let v = ev.read(h, total)?;
+        scatter(p, &iovs, &v)?;
+        return Ok(8);
+    }
     for e in &iovs {
         if e.len > 0 && !p.mm.check(e.base, 1, true) {
             return Err(Errno::EFAULT);
@@ -133,6 +146,9 @@ pub fn writev(p: &mut Process, a: &Args) -> SysResult {
     let h = p.fds.host(a.int(0))?;
     let iovs = read_iovecs(p, a.u(1), a.int(2))?;
     let tmp = gather(p, &iovs)?;
+    if let Some(ev) = p.fds.eventfd(a.int(0)) {
+        return ev.write(h, &tmp);
+    }
     // SAFETY: writing from our own buffer.
     host_ret(unsafe { libc::write(h, tmp.as_ptr().cast(), tmp.len()) })
 }

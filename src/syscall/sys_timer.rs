@@ -6,16 +6,12 @@
 
 use super::{Args, SysResult};
 use crate::abi::errno::Errno;
-use crate::abi::time::{Timespec, Timeval, CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME};
+use crate::abi::time::Timeval;
 use crate::process::Process;
-use crate::signal::host;
 
 const ITIMER_REAL: u32 = 0;
 const ITIMER_VIRTUAL: u32 = 1;
 const ITIMER_PROF: u32 = 2;
-const SIGEV_SIGNAL: u32 = 0;
-const SIGEV_NONE: u32 = 1;
-const TIMER_ABSTIME: u32 = 1;
 
 fn host_which(w: u32) -> Result<i32, Errno> {
     match w {
@@ -82,6 +78,12 @@ pub fn getitimer(p: &mut Process, a: &Args) -> SysResult {
 #[cfg(target_os = "linux")]
 mod posix {
     use super::*;
+    use crate::abi::time::{Timespec, CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME};
+    use crate::signal::host;
+
+    const SIGEV_SIGNAL: u32 = 0;
+    const SIGEV_NONE: u32 = 1;
+    const TIMER_ABSTIME: u32 = 1;
 
     fn host_clock(c: u32) -> Result<libc::clockid_t, Errno> {
         match c {

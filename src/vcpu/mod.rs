@@ -225,10 +225,19 @@ fn hvf_hwcap() -> u64 {
 pub fn guest_counter(backend: Backend) -> Option<(u64, u64)> {
     match backend {
         Backend::Interp => Some((interp::exec::system::monotonic_ns(), interp::exec::system::CNTFRQ_VALUE)),
-        // The hvf vCPU's counter is the host's (mach_absolute_time) minus
-        // its CNTVOFF: until the adapter reports that pair, no fast path.
-        Backend::Hvf => None,
+        Backend::Hvf => hvf_counter(),
     }
+}
+
+#[cfg(all(target_os = "macos", target_arch = "aarch64"))]
+fn hvf_counter() -> Option<(u64, u64)> {
+    Some(hvf::guest_counter())
+}
+
+#[cfg(not(all(target_os = "macos", target_arch = "aarch64")))]
+fn hvf_counter() -> Option<(u64, u64)> {
+    // No hvf on this host (create() refuses it).
+    None
 }
 
 /// The backend `auto` resolves to on this host: `$ELFUSE_BACKEND` if it

@@ -336,24 +336,24 @@ const XREGS: [HvReg; 31] = variants!(HvReg: X0, X1, X2, X3, X4, X5, X6, X7, X8, 
 const QREGS: [SimdFpReg; 32] = variants!(SimdFpReg: Q0, Q1, Q2, Q3, Q4, Q5, Q6, Q7, Q8, Q9, Q10, Q11, Q12, Q13,
     Q14, Q15, Q16, Q17, Q18, Q19, Q20, Q21, Q22, Q23, Q24, Q25, Q26, Q27, Q28, Q29, Q30, Q31);
 
-/// The host's virtual counter and its frequency (the guest's, too: the
-/// vtimer offset is 0).
-fn host_counter() -> (u64, u64) {
-    #[cfg(target_arch = "aarch64")]
+/// The guest's virtual counter (CNTVCT_EL0) now and its frequency in Hz.
+///
+/// Hypervisor.framework counts a vCPU's CNTVCT_EL0 as `mach_absolute_time()`
+/// minus its vtimer offset (CNTVOFF_EL2), which [`HvfVcpu::load`] sets to 0;
+/// `mach_absolute_time` can differ from the host's raw CNTVCT_EL0 by the
+/// kernel's timebase offset, so it is the one to use. The frequency comes
+/// from mach_timebase_info (0 if that fails: the vDSO then answers no clock
+/// in the guest).
+pub fn guest_counter() -> (u64, u64) {
+    #[cfg(target_os = "macos")]
     {
-        let (now, freq): (u64, u64);
-        // SAFETY: CNTVCT_EL0 and CNTFRQ_EL0 are readable at EL0 on macOS
-        // (mach_absolute_time reads the former); no memory is touched.
-        unsafe {
-            std::arch::asm!("mrs {}, cntvct_el0", out(reg) now, options(nomem, nostack));
-            std::arch::asm!("mrs {}, cntfrq_el0", out(reg) freq, options(nomem, nostack));
-        }
-        (now, freq.max(1))
+        crate::host::macos::absolute_time()
     }
-    #[cfg(not(target_arch = "aarch64"))]
+    #[cfg(not(target_os = "macos"))]
     {
-        // Type-checking on another host: never runs (no framework there).
-        (0, 24_000_000)
+        // Type-checking with --features hvf on another host: never runs
+        // (no framework there).
+        (0, 0)
     }
 }
 
@@ -442,7 +442,8 @@ impl HvfVcpu {
         for (r, val) in regs {
             v.set_reg(r, val).map_err(|e| backend(&format!("set {r:?}"), e))?;
         }
-        // The guest's CNTVCT_EL0 is the host's (the vDSO may compare them).
+        // The guest's CNTVCT_EL0 is mach_absolute_time() (`guest_counter`:
+        // the vDSO's clock and the safety tick rely on it).
         v.set_vtimer_offset(0).map_err(|e| backend("vtimer offset", e))?;
         self.in_shim = false;
         self.tick_due = true;
@@ -529,7 +530,9 @@ impl HvfVcpu {
 
     /// Arm the virtual timer to fire one tick from now.
     fn arm_tick(&mut self) {
-        let (now, freq) = host_counter();
+        let (now, freq) = guest_counter();
+        // An unknown frequency (never seen) is taken as Apple Silicon's.
+        let freq = if freq == 0 { 24_000_000 } else { freq };
         self.set_sys(SysReg::CNTV_CVAL_EL0, now.wrapping_add(freq / TICK_HZ));
         self.set_sys(SysReg::CNTV_CTL_EL0, CNTV_ENABLE);
         if let Some(v) = self.owned() {
