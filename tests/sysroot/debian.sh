@@ -4,13 +4,15 @@
 # scripts (`dpkg-deb --fsys-tarfile | tar`), then create by hand what those
 # scripts would have: alternatives symlinks, /etc files, /tmp, /root and empty
 # /dev /proc /sys. Merged-/usr: /bin, /sbin and /lib are symlinks into usr/.
-# Downloads are cached in tests/sysroot/cache; a stamp makes a rerun a no-op.
+# Downloads are cached in tests/sysroot/cache; the stamp records a hash of
+# this script: a rerun with the script unchanged is a no-op.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="$here/cache"
 dest="$here/debian"
 stamp="$dest/.elfuse-root"
-if [ -e "$stamp" ]; then exit 0; fi
+stamp_hash=$(sha256sum "$0" | cut -d' ' -f1)
+if [ -e "$stamp" ] && [ "$(cat "$stamp")" = "$stamp_hash" ]; then exit 0; fi
 start=$(date +%s)
 mkdir -p "$cache"
 
@@ -127,7 +129,7 @@ EOF
 echo elfuse >"$tmp/etc/hostname"
 [ -e "$tmp/etc/ld.so.conf" ] || echo 'include /etc/ld.so.conf.d/*.conf' >"$tmp/etc/ld.so.conf"
 
-touch "$tmp/.elfuse-root"
+echo "$stamp_hash" >"$tmp/.elfuse-root"
 rm -rf "$dest"
 mv "$tmp" "$dest"
 echo "debian: $(echo "$files" | wc -w) packages, $(du -sh "$dest" | cut -f1) in $dest ($(($(date +%s) - start)) s)"
