@@ -21,7 +21,7 @@ fn in_alpine(name: &str, args: &[&str], want: &str, code: i32) {
 fn busybox_sh_script() {
     let s = r#"set -e
 echo "machine $(uname -m)"
-readlink /lib/ld-musl-aarch64.so.1
+test -x /lib/ld-musl-aarch64.so.1 && echo "musl loader present"
 cut -d: -f1,7 /etc/passwd | head -n 2
 for i in 1 2 3; do echo "line $i"; done > f.txt
 wc -l < f.txt
@@ -35,7 +35,7 @@ awk 'BEGIN { printf "%.3f\n", 2/3 }'
 echo abc | sha256sum
 (cd /etc && pwd)
 "#;
-    let want = "machine aarch64\naarch64-linux-musl/libc.so\nroot:/bin/sh\nbin:/sbin/nologin\n3\n3\nL1 L2 L3 \n\
+    let want = "machine aarch64\nmusl loader present\nroot:/bin/sh\nbin:/sbin/nologin\n3\n3\nL1 L2 L3 \n\
                 counted 1000\nsum 5050\nc,b,a\n. .. f.txt \n0.667\n\
                 edeaaff3f1774ad2888673770c6d64097e391bc362d7d6fb34982ddf0efd18cb  -\n/etc\n";
     in_alpine("sh", &["/bin/sh", "-c", s], want, 0);
