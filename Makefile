@@ -1,6 +1,7 @@
 # elfuse — build, test, demo, bench.
 #
-#   make demo    build elfuse and run a real AArch64 program
+#   make demo    build elfuse and run real AArch64 programs (static, and in an Alpine-like root)
+#   make sysroot assemble the test roots: busybox, alpine (musl), debian (bookworm)
 #   make test    install what the tests need, build guests, run every test
 #   make bench   ratios against qemu-aarch64-static
 #   make deps    install the cross compiler, qemu-user-static, arm64 packages
@@ -23,6 +24,8 @@ DYN_GUESTS := hello signals printf_float fp_fenv simd_neon threads timers malloc
 CROSS_LIB  ?= /usr/aarch64-linux-gnu/lib
 DYNROOT    := $(GUEST_OUT)/dynroot
 BUSYBOX    := tests/sysroot/busybox/bin/busybox
+ALPINE     := tests/sysroot/alpine/.elfuse-root
+DEBIAN     := tests/sysroot/debian/.elfuse-root
 UNAME_S    := $(shell uname -s)
 
 .PHONY: all build release deps guests dynroot sysroot test demo bench docs check-hvf lint clean sign
@@ -89,7 +92,7 @@ $(GUEST_OUT)/%-pie: $(GUEST_DIR)/%.c
 	@mkdir -p $(GUEST_OUT)
 	$(GUEST_CC) $(GUEST_CFLAGS) -static-pie -fPIE -o $@ $< -lm
 
-sysroot: $(BUSYBOX)
+sysroot: $(BUSYBOX) $(ALPINE) $(DEBIAN)
 
 # macOS has no apt-get/dpkg-deb: fetch the same Debian package with curl and
 # unpack it with bsdtar (a .deb is an ar archive bsdtar reads).
@@ -105,6 +108,16 @@ ifeq ($(UNAME_S),Darwin)
 else
 	bash tests/sysroot/busybox.sh
 endif
+
+# The scripts keep a hash of their inputs in the stamp and do nothing when it
+# matches; the touch keeps make from asking again.
+$(ALPINE): tests/sysroot/alpine.sh $(wildcard tests/guest/musl/*.c)
+	bash tests/sysroot/alpine.sh
+	@touch $@
+
+$(DEBIAN): tests/sysroot/debian.sh
+	bash tests/sysroot/debian.sh
+	@touch $@
 
 ifeq ($(UNAME_S),Darwin)
 # The integration tests run target/release/elfuse: build and sign it first
@@ -126,17 +139,18 @@ check-hvf:
 	$(CARGO) clippy --features hvf --lib -- -D warnings
 	rustup target add aarch64-apple-darwin && $(CARGO) clippy --target aarch64-apple-darwin --all-targets --features hvf -- -D warnings
 
-demo: release guests $(BUSYBOX)
+# The Alpine-like root: static busybox as /bin/sh, musl-linked programs in
+# /usr/local/bin (tests/guest/musl) started through /lib/ld-musl-aarch64.so.1.
+export DEMO_SH := uname -m; hello elfuse | head -n 2; threads | tail -n 1; \
+  echo "sum of 1..100: $$(( $$(seq -s + 1 100) ))"; \
+  echo "$$(ls /bin | wc -l) busybox applets in /bin"
+
+demo: release guests $(ALPINE)
 	@echo '$$ elfuse tests/guest/build/hello'
 	@./target/release/elfuse $(GUEST_OUT)/hello
-	@echo '$$ elfuse busybox uname -m'
-	@./target/release/elfuse $(BUSYBOX) uname -m
-	@echo '$$ elfuse busybox sh -c "x=0; while [ $$x -lt 5000 ]; do x=$$((x+1)); done; echo counted to $$x"'
-	@./target/release/elfuse $(BUSYBOX) sh -c 'x=0; while [ $$x -lt 5000 ]; do x=$$((x+1)); done; echo counted to $$x'
-	@echo '$$ elfuse busybox awk "BEGIN { printf \"%.3f\n\", 2/3 }"'
-	@./target/release/elfuse $(BUSYBOX) awk 'BEGIN { printf "%.3f\n", 2/3 }'
-	@echo '$$ printf "elfuse\n" | elfuse busybox sha256sum'
-	@printf 'elfuse\n' | ./target/release/elfuse $(BUSYBOX) sha256sum
+	@printf "%s\n" "\$$ elfuse --sysroot tests/sysroot/alpine /bin/sh -c '$$DEMO_SH'"
+	@./target/release/elfuse --sysroot tests/sysroot/alpine --env PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+	  --env HOME=/root /bin/sh -c "$$DEMO_SH"
 
 bench: release guests
 	bash tests/bench.sh

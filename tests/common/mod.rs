@@ -89,3 +89,121 @@ pub fn expect_vs_qemu(program: &Path, args: &[&str], input: &[u8], stdout: &str,
         assert_eq!(status(&q), code, "qemu disagrees with the expected status");
     }
 }
+
+/// A test root assembled by `make sysroot`: tests/sysroot/NAME (alpine,
+/// debian), complete once its stamp file exists.
+pub fn sysroot(name: &str) -> PathBuf {
+    let p = root().join("tests/sysroot").join(name);
+    assert!(p.join(".elfuse-root").exists(), "{} missing: run `make sysroot` (or `make test`)", p.display());
+    p
+}
+
+/// The environment a guest in a test root starts with (nothing of the
+/// host's): PATH, HOME and LANG as a login on that system would have them.
+pub const ROOT_ENV: &[&str] = &["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/root", "LANG=C"];
+
+/// Seconds a guest in a test root may run (gcc's cc1 on the interpreter is
+/// the slowest case); a hang then fails its test instead of the whole run.
+pub const ROOT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Run `args` (a guest program and its arguments) under elfuse in `sysroot`
+/// with the environment cleared to [`ROOT_ENV`] plus `env` (K=V, overriding)
+/// and the working directory `workdir` (a guest path). elfuse and its guest
+/// processes run in their own process group, killed (status 137) when still
+/// running after [`ROOT_TIMEOUT`].
+pub fn run_in_root(sysroot: &Path, workdir: &str, env: &[&str], args: &[&str], input: &[u8]) -> Output {
+    use std::io::{Read, Write};
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(elfuse());
+    cmd.arg("--sysroot").arg(sysroot).arg("--clear-env").arg("--workdir").arg(workdir);
+    for kv in ROOT_ENV.iter().chain(env) {
+        cmd.arg("--env").arg(kv);
+    }
+    cmd.arg("--").args(args).process_group(0);
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let (mut so, mut se) = (child.stdout.take().expect("stdout"), child.stderr.take().expect("stderr"));
+    let out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = so.read_to_end(&mut v);
+        v
+    });
+    let err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = se.read_to_end(&mut v);
+        v
+    });
+    if let Some(mut si) = child.stdin.take() {
+        let _ = si.write_all(input);
+    }
+    let deadline = std::time::Instant::now() + ROOT_TIMEOUT;
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        if std::time::Instant::now() >= deadline {
+            timed_out = true;
+            // SAFETY: kill(2) has no memory effects; the group is the one
+            // process_group(0) made for this child.
+            unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+            break child.wait().expect("wait");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    if !timed_out {
+        // Guest processes that outlived elfuse's main one would keep the
+        // pipes open.
+        // SAFETY: as above.
+        unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+    }
+    let stdout = out.join().expect("stdout reader");
+    let mut stderr = err.join().expect("stderr reader");
+    if timed_out {
+        stderr.extend_from_slice(format!("\n[killed after {} s]\n", ROOT_TIMEOUT.as_secs()).as_bytes());
+    }
+    Output { status, stdout, stderr }
+}
+
+/// As [`run_in_root`], asserting the exact stdout and exit status.
+pub fn expect_in_root(
+    sysroot: &Path,
+    workdir: &str,
+    env: &[&str],
+    args: &[&str],
+    input: &[u8],
+    stdout: &str,
+    code: i32,
+) {
+    let o = run_in_root(sysroot, workdir, env, args, input);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        stdout,
+        "stdout of elfuse --sysroot {} {args:?}; stderr:\n{err}",
+        sysroot.display()
+    );
+    assert_eq!(status(&o), code, "status of elfuse --sysroot {} {args:?}; stderr:\n{err}", sysroot.display());
+}
+
+/// A scratch directory inside a test root, `/tmp/elfuse-NAME-PID` as the
+/// guest sees it; removed (with its contents) when dropped.
+pub struct GuestTmp {
+    pub host: PathBuf,
+    pub guest: String,
+}
+
+impl GuestTmp {
+    pub fn new(sysroot: &Path, name: &str) -> GuestTmp {
+        let guest = format!("/tmp/elfuse-{name}-{}", std::process::id());
+        let host = sysroot.join(&guest[1..]);
+        let _ = std::fs::remove_dir_all(&host);
+        std::fs::create_dir_all(&host).expect("create the guest scratch directory");
+        GuestTmp { host, guest }
+    }
+}
+
+impl Drop for GuestTmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.host);
+    }
+}
