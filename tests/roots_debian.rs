@@ -242,7 +242,8 @@ sqlite3 -line test.db "select sqlite_version() like '3.%' as v3, (select count(*
 head -c 15 test.db; echo
 ls
 "#;
-    let want = "1|a|1.5\n2|b|2.25\n3|c|\n3|3.75|a+b+c\nwal\nid,name,n\n2,b,2.25\n3,c,10.0\n     v3 = 1\nobjects = 2\n\
+    let want =
+        "1|a|1.5\n2|b|2.25\n3|c|\n3|3.75|a+b+c\nwal\nid,name,n\r\n2,b,2.25\r\n3,c,10.0\r\n     v3 = 1\nobjects = 2\n\
                 SQLite format 3\ntest.db\n";
     // Each sqlite3 run checked under qemu -L.
     script("/bin/sh", "sqlite3", &[], s, want);
@@ -348,14 +349,14 @@ fn ripgrep_parallel_search() {
     let root = debian();
     let tmp = search_tree(&root, "rg");
     let s = r#"
-rg -j8 -n needle | sort
+rg -j8 -n needle </dev/null | sort
 echo ---
-rg -j8 -i -c needle | sort
+rg -j8 -i -c needle </dev/null | sort
 echo ---
-rg -j8 --files | sort
+rg -j8 --files </dev/null | sort
 echo ---
-rg -j8 -t rust -o 'fn \w+'; echo "rc=$?"
-rg -j8 nosuchthing; echo "rc=$?"
+rg -j8 -t rust -o 'fn \w+' </dev/null; echo "rc=$?"
+rg -j8 nosuchthing </dev/null; echo "rc=$?"
 "#;
     let want = "a/b/c/f3.txt:4:needle three\na/f1.txt:2:needle one\nd/code.rs:1:fn needle() {}\n---\n\
                 a/b/c/f3.txt:2\na/f1.txt:1\nd/code.rs:1\n---\n\
@@ -467,4 +468,30 @@ file -b hello | cut -d, -f1-2
     // The root's cc1, as and ld run one by one under qemu -L build a
     // program that prints this line.
     expect_in_root(&root, &tmp.guest, &[], &["/bin/sh", "-c", s], b"", want, 0);
+}
+
+/// procps, sysvinit-utils and python read elfuse's synthetic /proc: only the
+/// guest's own processes, Linux formats, the fd that lists /proc/self/fd.
+#[test]
+fn proc_tools_see_the_guest_world() {
+    let ncpu = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let s = r#"
+ps -o comm=
+free | head -n 1 | tr -s ' '
+uptime | grep -c 'load average'
+top -bn1 | head -n 1 | cut -c1-6
+sleep 3 & p=$!
+[ "$(pidof sleep)" = "$p" ] && echo "pidof finds the sleeping child"
+kill $p; wait $p; echo "killed: $?"
+readlink /proc/self/exe
+readlink /proc/$$/exe
+find /proc/self -maxdepth 2 2>&1 >/dev/null | wc -l
+echo "nproc=$(nproc)"
+python3 -c 'import os; print(sorted(os.listdir("/proc/self/fd")), os.cpu_count())'
+"#;
+    let want = format!(
+        "bash\nps\n total used free shared buff/cache available\n1\ntop - \npidof finds the sleeping child\n\
+         killed: 143\n/usr/bin/readlink\n/usr/bin/bash\n0\nnproc={ncpu}\n['0', '1', '2', '3'] {ncpu}\n"
+    );
+    script("bash", "proc", &["TERM=dumb"], s, &want);
 }

@@ -16,8 +16,14 @@ if [ -e "$stamp" ] && [ "$(cat "$stamp")" = "$stamp_hash" ]; then exit 0; fi
 start=$(date +%s)
 mkdir -p "$cache"
 
+# The programs the tests run, plus the Essential set a Debian root always has
+# (sed, grep, findutils, diffutils, gzip, tar, hostname) and procps/util-linux
+# for the /proc tools (ps, top, free, uptime, pidof, script).
 pkgs=(libc6 bash coreutils dash python3.11 python3.11-minimal libpython3.11-stdlib perl sqlite3 git make
-  file ripgrep fd-find gcc-12 binutils libc6-dev)
+  file ripgrep fd-find gcc-12 binutils libc6-dev
+  sed grep findutils diffutils gzip tar hostname procps util-linux bsdutils sysvinit-utils)
+# Architecture: all packages asked for by name (NAME:arm64 would be virtual).
+all_pkgs=(ncurses-base)
 # Alternatives apt-cache follows that one alternative (mawk) already satisfies.
 skip=" gawk original-awk libsigsegv2 "
 
@@ -25,8 +31,8 @@ skip=" gawk original-awk libsigsegv2 "
 # Names come back as NAME:arm64 (arm64 packages), NAME (Architecture: all,
 # or the host's package for a Multi-Arch: allowed `:any` dependency) and
 # <NAME> (virtual); keep each name once, without its architecture.
-names=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
-  --no-enhances "${pkgs[@]/%/:arm64}" | grep -v '^ ' | grep -v '^<' | sed 's/:.*$//' | sort -u)
+names=$( (apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
+  --no-enhances "${pkgs[@]/%/:arm64}"; printf '%s\n' "${all_pkgs[@]}") | grep -v '^ ' | grep -v '^<' | sed 's/:.*$//' | sort -u)
 want=()
 for n in $names; do
   case "$skip" in *" $n "*) continue ;; esac
