@@ -219,23 +219,36 @@ fn hvf_hwcap() -> u64 {
     crate::abi::auxv::HWCAP_FP | crate::abi::auxv::HWCAP_ASIMD
 }
 
-/// How the guest's CNTVCT_EL0 relates to host time, for the vDSO's
-/// in-guest clock reads: `Some((counter now, counter Hz))`, or `None` when
-/// the backend cannot say (every guest clock read is then a system call).
-pub fn guest_counter(backend: Backend) -> Option<(u64, u64)> {
+/// What the guest's CNTVCT_EL0 counts, for the vDSO's in-guest clock reads.
+#[derive(Clone, Copy, Debug)]
+pub enum GuestCounter {
+    /// The host's CLOCK_MONOTONIC in nanoseconds (the interp CPU).
+    HostMonotonicNs,
+    /// Ticks at `hz`, sampled by `read` (hvf: the host's hardware counter).
+    Ticks {
+        /// Sample the counter now.
+        read: fn() -> u64,
+        /// Its frequency.
+        hz: u64,
+    },
+}
+
+/// How the guest's counter relates to host time, or `None` when the
+/// backend cannot say (every guest clock read is then a system call).
+pub fn guest_counter(backend: Backend) -> Option<GuestCounter> {
     match backend {
-        Backend::Interp => Some((interp::exec::system::monotonic_ns(), interp::exec::system::CNTFRQ_VALUE)),
+        Backend::Interp => Some(GuestCounter::HostMonotonicNs),
         Backend::Hvf => hvf_counter(),
     }
 }
 
 #[cfg(all(target_os = "macos", target_arch = "aarch64"))]
-fn hvf_counter() -> Option<(u64, u64)> {
-    Some(hvf::guest_counter())
+fn hvf_counter() -> Option<GuestCounter> {
+    Some(GuestCounter::Ticks { read: || hvf::guest_counter().0, hz: hvf::guest_counter().1 })
 }
 
 #[cfg(not(all(target_os = "macos", target_arch = "aarch64")))]
-fn hvf_counter() -> Option<(u64, u64)> {
+fn hvf_counter() -> Option<GuestCounter> {
     // No hvf on this host (create() refuses it).
     None
 }

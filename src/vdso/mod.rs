@@ -24,6 +24,7 @@ use crate::abi::errno::Errno;
 use crate::mem::layout::{PAGE_SIZE, USER_END};
 use crate::mem::pagetable::Perm;
 use crate::mem::space::{AddressSpace, Placement};
+use crate::vcpu::GuestCounter;
 
 /// The image, built by `build.sh`.
 pub static IMAGE: &[u8] = include_bytes!("vdso.so");
@@ -69,18 +70,35 @@ impl Vvar {
         b
     }
 
-    /// The reference for a guest counter reading `now` and ticking at
-    /// `hz`: each clock's host value right now. `None` (the backend cannot
-    /// relate its counter to host time): every clock read is a syscall.
+    /// The reference for the backend's guest `counter`: each clock's host
+    /// value at `cnt0`. `None` (the backend cannot relate its counter to
+    /// host time): every clock read is a syscall.
     ///
-    /// Host slewing moves the counter's and the clocks' rates alike (the
-    /// interp counter is CLOCK_MONOTONIC itself), but a host clock *step*
-    /// while the program runs is not seen by in-guest reads: Linux updates
-    /// its vvar every tick, elfuse writes it once per exec.
-    pub fn new(counter: Option<(u64, u64)>) -> Vvar {
-        let Some((now, hz)) = counter.filter(|&(_, hz)| hz > 0) else { return Vvar::default() };
-        let mono = host_ns(libc::CLOCK_MONOTONIC);
-        let real = host_ns(libc::CLOCK_REALTIME);
+    /// On interp the counter *is* CLOCK_MONOTONIC, so in-guest MONOTONIC
+    /// reads equal the syscall's exactly; REALTIME is taken between two
+    /// counter reads (a few ns of skew). Host slewing moves the counter
+    /// and the clocks alike, but a host clock *step* while the program runs
+    /// is not seen by in-guest reads: Linux updates its vvar every tick,
+    /// elfuse writes it once per exec.
+    pub fn new(counter: Option<GuestCounter>) -> Vvar {
+        let (cnt0, hz, mono, real) = match counter {
+            None | Some(GuestCounter::Ticks { hz: 0, .. }) => return Vvar::default(),
+            Some(GuestCounter::HostMonotonicNs) => {
+                let m1 = host_ns(libc::CLOCK_MONOTONIC);
+                let real = host_ns(libc::CLOCK_REALTIME);
+                let m2 = host_ns(libc::CLOCK_MONOTONIC);
+                // REALTIME is read between m1 and m2: anchor it at the midpoint.
+                let cnt0 = m1 + (m2 - m1) / 2;
+                (cnt0, 1_000_000_000, cnt0, real)
+            }
+            Some(GuestCounter::Ticks { read, hz }) => {
+                let c1 = read();
+                let mono = host_ns(libc::CLOCK_MONOTONIC);
+                let real = host_ns(libc::CLOCK_REALTIME);
+                let c2 = read();
+                (c1 + (c2.saturating_sub(c1)) / 2, hz, mono, real)
+            }
+        };
         let mut base = [0u64; 8];
         base[CLOCK_MONOTONIC] = mono;
         base[CLOCK_MONOTONIC_COARSE] = mono;
@@ -90,7 +108,7 @@ impl Vvar {
             .iter()
             .fold(0u32, |m, &c| m | 1 << c);
         let mult = ((1_000_000_000u128 << 32) / u128::from(hz)).min(u128::from(u64::MAX)) as u64;
-        Vvar { seq: 0, fast, cnt0: now, mult, base }
+        Vvar { seq: 0, fast, cnt0, mult, base }
     }
 }
 
@@ -131,7 +149,7 @@ pub fn sigreturn_va() -> u64 {
 /// Map `[vvar]` and `[vdso]` into a new address space, the clock reference
 /// from the backend's `counter` (see [`Vvar::new`]). Returns the image's
 /// address (AT_SYSINFO_EHDR).
-pub fn map(mm: &mut AddressSpace, counter: Option<(u64, u64)>) -> Result<u64, Errno> {
+pub fn map(mm: &mut AddressSpace, counter: Option<GuestCounter>) -> Result<u64, Errno> {
     let len = (IMAGE.len() as u64).next_multiple_of(PAGE_SIZE);
     mm.mmap(Placement::Fixed(VVAR_VA), PAGE_SIZE, Perm::R, false, None, Some("[vvar]"))?;
     mm.write_priv(VVAR_VA, &Vvar::new(counter).to_bytes())?;
@@ -202,11 +220,11 @@ mod tests {
     #[test]
     fn counter_scaling() {
         // 1 GHz: ns = ticks; 24 MHz (Apple's CNTFRQ): 41.67 ns per tick.
-        assert_eq!(Vvar::new(Some((5, 1_000_000_000))).mult, 1 << 32);
-        let m = Vvar::new(Some((0, 24_000_000))).mult;
+        assert_eq!(Vvar::new(Some(GuestCounter::HostMonotonicNs)).mult, 1 << 32);
+        let m = Vvar::new(Some(GuestCounter::Ticks { read: || 7, hz: 24_000_000 })).mult;
         assert_eq!(((24_000_000u128 * u128::from(m)) >> 32) as u64, 999_999_999);
         // No counter relation: nothing is answered in the guest.
         assert_eq!(Vvar::new(None).fast, 0);
-        assert_eq!(Vvar::new(Some((1, 0))).fast, 0);
+        assert_eq!(Vvar::new(Some(GuestCounter::Ticks { read: || 7, hz: 0 })).fast, 0);
     }
 }

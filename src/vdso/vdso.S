@@ -29,8 +29,8 @@
 	.text
 
 /*
- * clock_ns: nanoseconds of clock w0 into x5. Returns with x3 = 0 if the
- * clock must go through the syscall. Clobbers x2-x10.
+ * clock_ns: clock w0 as seconds in x7 and nanoseconds in x8. Returns with
+ * x3 = 0 if the clock must go through the syscall. Clobbers x2-x10.
  */
 	.type	clock_ns, %function
 clock_ns:
@@ -58,6 +58,10 @@ clock_ns:
 	umulh	x7, x5, x7
 	extr	x5, x7, x6, #32
 	add	x5, x5, x9
+	mov	x6, #0xca00
+	movk	x6, #0x3b9a, lsl #16	/* 1e9 */
+	udiv	x7, x5, x6
+	msub	x8, x7, x6, x5
 	mov	x3, #1
 2:	ret
 	.size	clock_ns, . - clock_ns
@@ -71,10 +75,6 @@ __kernel_clock_gettime:
 	bl	clock_ns
 	mov	x30, x11
 	cbz	x3, 9f
-	mov	x6, #0xca00
-	movk	x6, #0x3b9a, lsl #16	/* 1e9 */
-	udiv	x7, x5, x6
-	msub	x8, x7, x6, x5
 	stp	x7, x8, [x1]
 	mov	w0, #0
 	ret
@@ -98,10 +98,6 @@ __kernel_gettimeofday:
 	mov	x30, x11
 	mov	x0, x12
 	cbz	x3, 9f
-	mov	x6, #0xca00
-	movk	x6, #0x3b9a, lsl #16	/* 1e9 */
-	udiv	x7, x5, x6
-	msub	x8, x7, x6, x5
 	mov	x6, #1000
 	udiv	x8, x8, x6
 	stp	x7, x8, [x0]
