@@ -26,15 +26,26 @@ median() {
 
 # Runs alternate elfuse and qemu so background load hits both alike; each
 # side reports the median of RUNS runs (robust to a noisy shared machine).
+# ROOT (when set) runs the program inside that sysroot: elfuse --sysroot
+# ROOT PROG, qemu -L ROOT ROOT/PROG.
+ROOT=
 row() {
   local name=$1 runs=$2 goal=$3; shift 3
-  ELFUSE_STATS=1 "$ELFUSE" "$@" >/tmp/elfuse-bench.out 2>/tmp/elfuse-bench.err
-  "$QEMU" "$@" >/tmp/qemu-bench.out
+  local ecmd=("$ELFUSE") qcmd=("$QEMU")
+  if [ -n "$ROOT" ]; then
+    ecmd+=(--sysroot "$ROOT" "$@")
+    qcmd+=(-L "$ROOT" "$ROOT$1" "${@:2}")
+  else
+    ecmd+=("$@")
+    qcmd+=("$@")
+  fi
+  ELFUSE_STATS=1 "${ecmd[@]}" >/tmp/elfuse-bench.out 2>/tmp/elfuse-bench.err
+  "${qcmd[@]}" >/tmp/qemu-bench.out
   cmp -s /tmp/elfuse-bench.out /tmp/qemu-bench.out || { echo "bench: $name output differs from qemu"; exit 1; }
   local es=() qs=() e q
   for ((i = 0; i < runs; i++)); do
-    es+=("$(once "$ELFUSE" "$@")")
-    qs+=("$(once "$QEMU" "$@")")
+    es+=("$(once "${ecmd[@]}")")
+    qs+=("$(once "${qcmd[@]}")")
   done
   e=$(printf '%s\n' "${es[@]}" | median)
   q=$(printf '%s\n' "${qs[@]}" | median)
@@ -62,6 +73,17 @@ if [ -x "$BUSYBOX" ]; then
   row "busybox sha256sum 64 MiB" 3 "<= 5x" "$BUSYBOX" sha256sum "$DATA"
 else
   echo "busybox sha256sum: skipped ($BUSYBOX missing: make sysroot)"
+fi
+DEBIAN=tests/sysroot/debian
+if [ -x "$DEBIAN/usr/bin/python3" ]; then
+  ROOT=$DEBIAN
+  row "dynamic startup (/usr/bin/true)" 21 "<= 0.3x" /usr/bin/true
+  row "python3 -c pass" 5 "report" /usr/bin/python3 -c pass
+  row "python3 startup + json/hashlib" 5 "report" /usr/bin/python3 -c \
+    'import json, hashlib; print(hashlib.sha256(json.dumps(list(range(10000))).encode()).hexdigest())'
+  ROOT=
+else
+  echo "dynamic rows: skipped ($DEBIAN missing: make sysroot)"
 fi
 row "200 x fork + wait" 5 "report" "$B/fork_bench" 200 fork
 row "1000 x thread create + join" 5 "report" "$B/thread_bench" 1000
