@@ -4,7 +4,7 @@ use std::ffi::CString;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
-/// An anonymous file: mkstemp(3) in the per-user temporary directory,
+/// An anonymous file: mkostemp(3) in the per-user temporary directory,
 /// marked close-on-exec and unlinked at once (APFS keeps it sparse).
 pub fn unlinked_tempfile() -> std::io::Result<OwnedFd> {
     let dir = std::env::temp_dir();
@@ -13,18 +13,17 @@ pub fn unlinked_tempfile() -> std::io::Result<OwnedFd> {
     let mut template = CString::from_vec_with_nul(template)
         .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?
         .into_bytes_with_nul();
-    // SAFETY: `template` is a writable NUL-terminated buffer mkstemp fills in.
-    let fd = unsafe { libc::mkstemp(template.as_mut_ptr().cast()) };
+    // mkostemp(3) (macOS 10.12+) sets close-on-exec atomically: another
+    // thread starting a fork helper at the same moment cannot inherit it.
+    // SAFETY: `template` is a writable NUL-terminated buffer it fills in.
+    let fd = unsafe { mkostemp(template.as_mut_ptr().cast(), libc::O_CLOEXEC) };
     if fd < 0 {
         return Err(std::io::Error::last_os_error());
     }
     // SAFETY: `fd` is fresh and ours alone.
     let owned = unsafe { OwnedFd::from_raw_fd(fd) };
-    // SAFETY: fcntl and unlink on our own fd and the name mkstemp wrote.
-    unsafe {
-        libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
-        libc::unlink(template.as_ptr().cast());
-    }
+    // SAFETY: unlink of the name mkostemp wrote.
+    unsafe { libc::unlink(template.as_ptr().cast()) };
     Ok(owned)
 }
 
@@ -39,6 +38,8 @@ struct MachTimebaseInfo {
 extern "C" {
     fn mach_absolute_time() -> u64;
     fn mach_timebase_info(info: *mut MachTimebaseInfo) -> libc::c_int;
+    // <stdlib.h>; not declared by the libc crate for Apple targets.
+    fn mkostemp(template: *mut libc::c_char, flags: libc::c_int) -> libc::c_int;
 }
 
 /// mach_absolute_time() now, and how many of its ticks make a second
