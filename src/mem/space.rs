@@ -441,6 +441,56 @@ impl AddressSpace {
         Ok(from)
     }
 
+    /// mremap(2) growth of a shared mapping (`[old, old+old_len)` inside
+    /// one region with a host object): in place when the pages after it
+    /// are free, else moved when `may_move`. The object is mapped again at
+    /// the new range, so its contents stay shared; pages past the object's
+    /// end are private zero pages (where Linux would raise SIGBUS).
+    pub fn mremap_shared(&mut self, old: u64, old_len: u64, new_len: u64, may_move: bool) -> Result<u64, Errno> {
+        let r = self.region_at(old).cloned().ok_or(Errno::EFAULT)?;
+        let o = r.shm.clone().ok_or(Errno::EINVAL)?;
+        if old + old_len > r.end || new_len <= old_len {
+            return Err(Errno::EINVAL);
+        }
+        let off = o.offset + (old - r.start);
+        let tail = old + old_len;
+        let target = if layout::user_range_ok(tail, new_len - old_len) && !self.overlaps(tail, old + new_len) {
+            old
+        } else if may_move {
+            self.find_free(new_len, 0).ok_or(Errno::ENOMEM)?
+        } else {
+            return Err(Errno::ENOMEM);
+        };
+        let pa = layout::user_va_to_pa(target).ok_or(Errno::ENOMEM)?;
+        let size = std::fs::File::from(o.fd.try_clone().map_err(|e| Errno::from_io(&e))?)
+            .metadata()
+            .map_err(|e| Errno::from_io(&e))?
+            .len();
+        let hp = host_page_size();
+        let mapped = new_len.min(size.saturating_sub(off).next_multiple_of(hp));
+        if (pa | mapped) % hp != 0 {
+            return Err(Errno::EINVAL);
+        }
+        if target != old {
+            self.munmap(old, old_len)?;
+        }
+        self.carve(target, target + new_len);
+        self.phys.discard(pa, new_len).ok_or(Errno::ENOMEM)?;
+        if mapped > 0 {
+            self.phys.map_file(pa, mapped, o.fd.as_raw_fd(), off, true).map_err(|e| Errno::from_io(&e))?;
+        }
+        self.pt.set_user(&self.phys, target, new_len, Some(self.table_perm(r.perm))).map_err(pt_err)?;
+        let mut backing = r.backing.clone();
+        if let Backing::File { offset, .. } = &mut backing {
+            *offset = off;
+        }
+        let shm = Some(SharedObj { fd: o.fd, offset: off, limit: off + mapped });
+        let end = target + new_len;
+        self.regions
+            .insert(target, Region { start: target, end, perm: r.perm, shared: true, backing, label: r.label, shm });
+        Ok(target)
+    }
+
     /// munmap(2).
     pub fn munmap(&mut self, start: u64, len: u64) -> Result<(), Errno> {
         if start % PAGE_SIZE != 0 || len == 0 {

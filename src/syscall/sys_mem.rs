@@ -97,7 +97,8 @@ pub fn mprotect(p: &mut Process, a: &Args) -> SysResult {
 }
 
 /// mremap(2) for anonymous private mappings: shrink in place, grow in
-/// place when free, else move (MREMAP_MAYMOVE) by copying.
+/// place when free, else move (MREMAP_MAYMOVE) by copying; shared
+/// mappings grow or move by mapping their host object again.
 pub fn mremap(p: &mut Process, a: &Args) -> SysResult {
     let (old, old_len, new_len, flags) = (a.u(0), a.u(1), a.u(2), a.u(3));
     if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 || old % PAGE_SIZE != 0 {
@@ -121,6 +122,11 @@ pub fn mremap(p: &mut Process, a: &Args) -> SysResult {
             p.mm_changed = true;
         }
         return Ok(old);
+    }
+    if region.shm.is_some() {
+        let r = p.mm.mremap_shared(old, old_len, new_len, flags & MREMAP_MAYMOVE != 0)?;
+        p.mm_changed = true;
+        return Ok(r);
     }
     if region.backing != crate::mem::space::Backing::Anon || region.shared {
         return Err(Errno::EINVAL);

@@ -154,6 +154,38 @@ static void grandchild(void) {
     printf("grandchild: %d, status %d\n", a[1], st);
 }
 
+/* mremap growing a shared file mapping (moved: the page after it is
+ * taken) keeps it the file's: a child's write to the grown part reaches
+ * the parent and the file. */
+static void mremap_grow(void) {
+    char path[] = "/tmp/elfuse-shm-grow.XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) { perror("mkstemp"); exit(1); }
+    unlink(path);
+    if (ftruncate(fd, 4096)) { perror("ftruncate"); exit(1); }
+    char *m = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED) { perror("mmap"); exit(1); }
+    munmap(m + 4096, 4096);
+    char *block = mmap(m + 4096, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    strcpy(m, "first");
+    if (ftruncate(fd, 3 * 4096)) { perror("ftruncate"); exit(1); }
+    if (mremap(m, 4096, 3 * 4096, 0) != MAP_FAILED) { printf("mremap without MAYMOVE grew\n"); exit(1); }
+    char *g = mremap(m, 4096, 3 * 4096, MREMAP_MAYMOVE);
+    if (g == MAP_FAILED) { perror("mremap"); exit(1); }
+    pid_t pid = fork();
+    if (pid == 0) {
+        strcpy(g + 2 * 4096, "third");
+        _exit(0);
+    }
+    int st = reap(pid);
+    char buf[6] = {0};
+    pread(fd, buf, 5, 2 * 4096);
+    printf("mremap: moved %d, status %d: %s %s file %s\n", g != m, st, g, g + 2 * 4096, buf);
+    munmap(g, 3 * 4096);
+    munmap(block, 4096);
+    close(fd);
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
     anon_shared();
@@ -162,5 +194,6 @@ int main(void) {
     private_stays_private();
     atomic_counter();
     grandchild();
+    mremap_grow();
     return 0;
 }
