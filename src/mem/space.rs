@@ -826,6 +826,32 @@ mod tests {
     }
 
     #[test]
+    fn shared_anonymous_pieces_keep_their_object() {
+        let mut s = space();
+        let a = s.mmap(Placement::Hint(0), 4 * PAGE_SIZE, Perm::RW, true, None, None).unwrap();
+        let pa = layout::user_va_to_pa(a).unwrap();
+        // The object's pages are left out of a fork snapshot.
+        assert!(!s.physical_ranges().iter().any(|&(p, _, _)| p == pa));
+        s.mprotect(a + PAGE_SIZE, PAGE_SIZE, Perm::R).unwrap();
+        let objs: Vec<_> = s.regions().map(|r| r.shm.clone().unwrap()).collect();
+        assert_eq!(objs.len(), 3);
+        assert!(objs.iter().all(|o| Arc::ptr_eq(&o.fd, &objs[0].fd)));
+        assert_eq!(objs.iter().map(|o| o.offset).collect::<Vec<_>>(), [0, PAGE_SIZE, 2 * PAGE_SIZE]);
+        s.mprotect(a + PAGE_SIZE, PAGE_SIZE, Perm::RW).unwrap();
+        assert_eq!(s.regions().count(), 1, "pieces of one object merge back");
+        // Re-mapping the object keeps the contents (what a fork child does).
+        s.write(a + 2 * PAGE_SIZE, b"kept").unwrap();
+        s.remap_shared().unwrap();
+        let mut b = [0u8; 4];
+        s.read(a + 2 * PAGE_SIZE, &mut b).unwrap();
+        assert_eq!(&b, b"kept");
+        // A private mapping never merges with a shared one.
+        s.mmap(Placement::Fixed(a + 4 * PAGE_SIZE), PAGE_SIZE, Perm::RW, false, None, None).unwrap();
+        s.mprotect(a, 5 * PAGE_SIZE, Perm::RW).unwrap();
+        assert_eq!(s.regions().count(), 2);
+    }
+
+    #[test]
     fn brk_grows_and_shrinks_with_zeroed_pages() {
         let mut s = space();
         s.init_brk(0x500123);
