@@ -648,7 +648,7 @@ pub static TABLE: &[Entry] = &[
     no(224, "swapon"),
     no(225, "swapoff"),
     sup(226, "mprotect", P(m::mprotect), &[A::Ptr, A::UInt, A::Prot], RI, MEM),
-    no(227, "msync"),
+    sup(227, "msync", P(m::msync), &[A::Ptr, A::UInt, A::Hex], RI, MEM),
     no(228, "mlock"),
     no(229, "munlock"),
     no(230, "mlockall"),

@@ -3,6 +3,7 @@
  * the same memory in parent and child, MAP_PRIVATE ones are copies, and
  * POSIX semaphores (sem_open: a MAP_SHARED file in /dev/shm) work across
  * processes. */
+#include <errno.h>
 #include <fcntl.h>
 #include <semaphore.h>
 #include <stdio.h>
@@ -181,7 +182,11 @@ static void mremap_grow(void) {
     char buf[6] = {0};
     pread(fd, buf, 5, 2 * 4096);
     printf("mremap: moved %d, status %d: %s %s file %s\n", g != m, st, g, g + 2 * 4096, buf);
+    int ok = msync(g, 3 * 4096, MS_SYNC);
+    int inval = msync(g, 4096, MS_SYNC | MS_ASYNC) < 0 ? errno : 0;
     munmap(g, 3 * 4096);
+    int nomem = msync(g, 4096, MS_ASYNC) < 0 ? errno : 0;
+    printf("msync: %d %s %s\n", ok, inval == EINVAL ? "EINVAL" : "?", nomem == ENOMEM ? "ENOMEM" : "?");
     munmap(block, 4096);
     close(fd);
 }
