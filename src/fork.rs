@@ -252,6 +252,7 @@ fn encode(
                 w.u64(i as u64);
                 w.u64(o.offset);
                 w.u64(o.limit);
+                w.u64(u64::from(o.writable));
             }
         }
     }
@@ -463,7 +464,7 @@ fn decode(payload: &[u8], mut first: Vec<OwnedFd>, sock: &UnixStream) -> Result<
             Backing::File { path: r.str()?, offset: r.u64()?, dev_ino: (r.u64()?, r.u64()?) }
         };
         let obj = r.u64()?;
-        let shm = if obj == u64::MAX { None } else { Some((obj, r.u64()?, r.u64()?)) };
+        let shm = if obj == u64::MAX { None } else { Some((obj, r.u64()?, r.u64()?, r.u64()? != 0)) };
         let perm = Perm::new(pm & 1 != 0, pm & 2 != 0, pm & 4 != 0);
         regions.push((Region { start, end, perm, shared, backing, label, shm: None }, shm));
     }
@@ -530,9 +531,9 @@ fn decode(payload: &[u8], mut first: Vec<OwnedFd>, sock: &UnixStream) -> Result<
     }
     let mut regs = Vec::with_capacity(regions.len());
     for (mut reg, shm) in regions {
-        if let Some((i, offset, limit)) = shm {
+        if let Some((i, offset, limit, writable)) = shm {
             let fd = objs.get(usize::try_from(i).map_err(|_| Errno::EPROTO)?).ok_or(Errno::EPROTO)?;
-            reg.shm = Some(SharedObj { fd: Arc::clone(fd), offset, limit });
+            reg.shm = Some(SharedObj { fd: Arc::clone(fd), offset, limit, writable });
         }
         regs.push(reg);
     }

@@ -47,11 +47,14 @@ pub struct SharedObj {
     /// bytes past it (a file mapping past end of file) are not the
     /// object's.
     pub limit: u64,
+    /// Whether the host mapping is writable (the file is open read-write);
+    /// if not, the region cannot be made writable (mprotect: EACCES).
+    pub writable: bool,
 }
 
 impl PartialEq for SharedObj {
     fn eq(&self, o: &SharedObj) -> bool {
-        Arc::ptr_eq(&self.fd, &o.fd) && self.offset == o.offset && self.limit == o.limit
+        Arc::ptr_eq(&self.fd, &o.fd) && self.offset == o.offset && self.limit == o.limit && self.writable == o.writable
     }
 }
 impl Eq for SharedObj {}
@@ -372,7 +375,8 @@ impl AddressSpace {
                     let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(f.fd) }
                         .try_clone_to_owned()
                         .map_err(|e| Errno::from_io(&e))?;
-                    Some(SharedObj { fd: Arc::new(fd), offset: f.offset, limit: f.offset + mapped })
+                    let writable = super::phys::fd_writable(fd.as_raw_fd());
+                    Some(SharedObj { fd: Arc::new(fd), offset: f.offset, limit: f.offset + mapped, writable })
                 } else {
                     None
                 };
@@ -400,7 +404,7 @@ impl AddressSpace {
             return Err(Errno::last_host());
         }
         self.phys.map_file(pa, len, fd.as_raw_fd(), 0, true).map_err(|e| Errno::from_io(&e))?;
-        Ok(Some(SharedObj { fd: Arc::new(fd), offset: 0, limit: len }))
+        Ok(Some(SharedObj { fd: Arc::new(fd), offset: 0, limit: len, writable: true }))
     }
 
     /// Fill `[pa, pa+len)` from a file: host-mapped when page sizes allow,
@@ -484,7 +488,7 @@ impl AddressSpace {
         if let Backing::File { offset, .. } = &mut backing {
             *offset = off;
         }
-        let shm = Some(SharedObj { fd: o.fd, offset: off, limit: off + mapped });
+        let shm = Some(SharedObj { fd: o.fd, offset: off, limit: off + mapped, writable: o.writable });
         let end = target + new_len;
         self.regions
             .insert(target, Region { start: target, end, perm: r.perm, shared: true, backing, label: r.label, shm });
@@ -532,6 +536,12 @@ impl AddressSpace {
         }
         if cur < end {
             return Err(Errno::ENOMEM);
+        }
+        // A shared mapping of a file open read-only stays read-only.
+        if perm.write()
+            && self.regions.range(..end).any(|(_, r)| r.end > start && r.shm.as_ref().is_some_and(|o| !o.writable))
+        {
+            return Err(Errno::EACCES);
         }
         for mut r in self.carve(start, end) {
             self.pt.set_user(&self.phys, r.start, r.end - r.start, Some(self.table_perm(perm))).map_err(pt_err)?;

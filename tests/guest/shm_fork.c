@@ -191,6 +191,33 @@ static void mremap_grow(void) {
     close(fd);
 }
 
+/* A shared read-only mapping of a file open read-only (memmap-style
+ * readers map files this way): readable, cannot be made writable, and a
+ * writer's later changes show through it, in a fork child too. */
+static void readonly_shared(void) {
+    char path[] = "/tmp/elfuse-shm-ro.XXXXXX";
+    int w = mkstemp(path);
+    if (w < 0) { perror("mkstemp"); exit(1); }
+    char page[4096];
+    memset(page, 'a', sizeof page);
+    if (write(w, page, sizeof page) != sizeof page || write(w, "tail\n", 5) != 5) { perror("write"); exit(1); }
+    int r = open(path, O_RDONLY);
+    unlink(path);
+    char *m = mmap(NULL, 4096 + 5, PROT_READ, MAP_SHARED, r, 0);
+    if (m == MAP_FAILED) { perror("mmap ro"); exit(1); }
+    int acc = mprotect(m, 4096, PROT_READ | PROT_WRITE) < 0 ? errno : 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (pwrite(w, "B", 1, 4096) != 1) _exit(2);
+        _exit(m[4096] == 'B' ? 0 : 3);
+    }
+    int st = reap(pid);
+    printf("readonly: %c %.4s %s, status %d\n", m[0], m + 4096, acc == EACCES ? "EACCES" : "?", st);
+    munmap(m, 4096 + 5);
+    close(r);
+    close(w);
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
     anon_shared();
@@ -200,5 +227,6 @@ int main(void) {
     atomic_counter();
     grandchild();
     mremap_grow();
+    readonly_shared();
     return 0;
 }
