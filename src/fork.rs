@@ -4,8 +4,11 @@
 //! fresh elfuse (`elfuse --fork-child FD`) that receives the parent's state
 //! over a socketpair: a serialized [`ForkState`], then guest memory as a
 //! sparse snapshot file (its page tables included, so they need no
-//! rebuilding), an optional vfork notify pipe, and the guest's fds with
-//! SCM_RIGHTS in chunks of at most [`FDS_PER_MSG`]. Guest pid = host pid, so
+//! rebuilding), an optional vfork notify pipe, the host objects behind
+//! MAP_SHARED regions (files, memfds; mapped again at the same physical
+//! pages, so parent and child share them, and left out of the snapshot),
+//! and the guest's fds, all fds with SCM_RIGHTS in chunks of at most
+//! [`FDS_PER_MSG`]. Guest pid = host pid, so
 //! kill and wait map 1:1. Every internal fd is close-on-exec.
 
 use std::io::{Read, Write};
@@ -20,7 +23,7 @@ use crate::fdtable::FdEntry;
 use crate::mem::layout;
 use crate::mem::pagetable::Perm;
 use crate::mem::phys::PhysMem;
-use crate::mem::space::{AddressSpace, Backing, Region};
+use crate::mem::space::{AddressSpace, Backing, Region, SharedObj};
 use crate::process::{Config, Process};
 use crate::vcpu::{Backend, El1Setup, Reg, Vcpu};
 
@@ -179,7 +182,15 @@ fn io(e: std::io::Error) -> Errno {
 
 // ---- parent -----------------------------------------------------------------
 
-fn encode(p: &Process, cpu: &dyn Vcpu, args: &CloneArgs, fds: &[(usize, bool, Option<String>)]) -> Vec<u8> {
+/// The state message, and the host objects of shared regions that go with
+/// it (the regions refer to them by index).
+fn encode(
+    p: &Process,
+    cpu: &dyn Vcpu,
+    args: &CloneArgs,
+    fds: &[(usize, bool, Option<String>)],
+) -> (Vec<u8>, Vec<Arc<OwnedFd>>) {
+    let mut objs: Vec<Arc<OwnedFd>> = Vec::new();
     let mut w = Wire::default();
     let c = &p.config;
     w.str(&c.sysroot.as_ref().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
@@ -231,7 +242,21 @@ fn encode(p: &Process, cpu: &dyn Vcpu, args: &CloneArgs, fds: &[(usize, bool, Op
                 w.u64(dev_ino.1);
             }
         }
+        match &r.shm {
+            None => w.u64(u64::MAX),
+            Some(o) => {
+                let i = objs.iter().position(|f| Arc::ptr_eq(f, &o.fd)).unwrap_or_else(|| {
+                    objs.push(Arc::clone(&o.fd));
+                    objs.len() - 1
+                });
+                w.u64(i as u64);
+                w.u64(o.offset);
+                w.u64(o.limit);
+                w.u64(u64::from(o.writable));
+            }
+        }
     }
+    w.u64(objs.len() as u64);
     w.u64(brk_start);
     w.u64(brk);
     w.u64(t0);
@@ -270,7 +295,7 @@ fn encode(p: &Process, cpu: &dyn Vcpu, args: &CloneArgs, fds: &[(usize, bool, Op
     for v in &e.auxv {
         w.u64(*v);
     }
-    w.0
+    (w.0, objs)
 }
 
 /// Create the guest child of `p` (whose calling thread is `cpu`). Returns
@@ -330,7 +355,7 @@ pub fn fork(p: &mut Process, cpu: &dyn Vcpu, args: &CloneArgs) -> Result<u64, Er
     drop(child);
 
     let mut s = &parent_sock;
-    let payload = encode(p, cpu, args, &fds);
+    let (payload, objs) = encode(p, cpu, args, &fds);
     s.write_all(&(payload.len() as u64).to_le_bytes()).map_err(io)?;
     s.write_all(&payload).map_err(io)?;
     let mut first = vec![snap.as_raw_fd()];
@@ -338,6 +363,10 @@ pub fn fork(p: &mut Process, cpu: &dyn Vcpu, args: &CloneArgs) -> Result<u64, Er
         first.push(w.as_raw_fd());
     }
     send_fds(parent_sock.as_raw_fd(), &first).map_err(io)?;
+    let objs: Vec<RawFd> = objs.iter().map(|f| f.as_raw_fd()).collect();
+    for chunk in objs.chunks(FDS_PER_MSG) {
+        send_fds(parent_sock.as_raw_fd(), chunk).map_err(io)?;
+    }
     for chunk in host.chunks(FDS_PER_MSG) {
         send_fds(parent_sock.as_raw_fd(), chunk).map_err(io)?;
     }
@@ -434,9 +463,12 @@ fn decode(payload: &[u8], mut first: Vec<OwnedFd>, sock: &UnixStream) -> Result<
         } else {
             Backing::File { path: r.str()?, offset: r.u64()?, dev_ino: (r.u64()?, r.u64()?) }
         };
+        let obj = r.u64()?;
+        let shm = if obj == u64::MAX { None } else { Some((obj, r.u64()?, r.u64()?, r.u64()? != 0)) };
         let perm = Perm::new(pm & 1 != 0, pm & 2 != 0, pm & 4 != 0);
-        regions.push(Region { start, end, perm, shared, backing, label });
+        regions.push((Region { start, end, perm, shared, backing, label, shm: None }, shm));
     }
+    let nobjs = r.u64()? as usize;
     let brk_start = r.u64()?;
     let brk = r.u64()?;
     let (t0, t1, next) = (r.u64()?, r.u64()?, r.u64()?);
@@ -491,7 +523,23 @@ fn decode(payload: &[u8], mut first: Vec<OwnedFd>, sock: &UnixStream) -> Result<
     let phys = Arc::new(PhysMem::new(layout::PHYS_SIZE).map_err(|_| Errno::ENOMEM)?);
     phys.adopt(snap.as_raw_fd()).map_err(io)?;
     drop(snap);
-    let mm = AddressSpace::from_parts(Arc::clone(&phys), regions, brk_start, brk, (t0, t1, next, free));
+    // Shared regions' host objects, then mapped over the snapshot.
+    let mut objs: Vec<Arc<OwnedFd>> = Vec::new();
+    while objs.len() < nobjs {
+        let want = (nobjs - objs.len()).min(FDS_PER_MSG);
+        objs.extend(recv_fds(sock.as_raw_fd(), want).map_err(io)?.into_iter().map(Arc::new));
+    }
+    let mut regs = Vec::with_capacity(regions.len());
+    for (mut reg, shm) in regions {
+        if let Some((i, offset, limit, writable)) = shm {
+            let fd = objs.get(usize::try_from(i).map_err(|_| Errno::EPROTO)?).ok_or(Errno::EPROTO)?;
+            reg.shm = Some(SharedObj { fd: Arc::clone(fd), offset, limit, writable });
+        }
+        regs.push(reg);
+    }
+    drop(objs);
+    let mm = AddressSpace::from_parts(Arc::clone(&phys), regs, brk_start, brk, (t0, t1, next, free));
+    mm.remap_shared().map_err(io)?;
 
     let fs = crate::fs::FsContext { root: config.sysroot.clone(), cwd, umask };
     let mut p = Process::new(mm, fs, config, hwcap);

@@ -185,6 +185,48 @@ asyncio [10, 20, 30]
     expect_in_root(&root, &tmp.guest, &[], &["python3", "-c", PYTHON], b"", want, 0);
 }
 
+/// multiprocessing's shared state: a Queue (POSIX semaphores: sem_open,
+/// then sem_unlink, then fork), a Value under a Lock that three processes
+/// increment, and an Array a child writes (MAP_SHARED memory a fork child
+/// must share).
+const PYTHON_SHARED: &str = r#"
+import multiprocessing as m
+
+def work(v, lock, n):
+    for _ in range(n):
+        with lock:
+            v.value += 1
+
+q = m.Queue()
+p = m.Process(target=q.put, args=(42,))
+p.start()
+print("queue", q.get(), end=" ")
+p.join()
+print(p.exitcode)
+v = m.Value("i", 0)
+lock = m.Lock()
+ps = [m.Process(target=work, args=(v, lock, 200)) for _ in range(3)]
+for p in ps:
+    p.start()
+for p in ps:
+    p.join()
+print("value", v.value)
+a = m.Array("d", 4)
+p = m.Process(target=a.__setitem__, args=(2, 1.5))
+p.start()
+p.join()
+print("array", list(a))
+"#;
+
+#[test]
+fn python3_multiprocessing_shared_memory() {
+    // The host's python3 prints the same.
+    let root = debian();
+    let tmp = GuestTmp::new(&root, "python3-mp");
+    let want = "queue 42 0\nvalue 600\narray [0.0, 0.0, 1.5, 0.0]\n";
+    expect_in_root(&root, &tmp.guest, &[], &["python3", "-c", PYTHON_SHARED], b"", want, 0);
+}
+
 #[test]
 fn perl_regexes_xs_modules_fork() {
     let s = r#"use strict; use warnings;

@@ -31,6 +31,12 @@ pub const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
 pub const MAP_UNINITIALIZED: u64 = 0x400_0000;
 
 pub const MREMAP_MAYMOVE: u64 = 1;
+/// msync: schedule the write-back.
+pub const MS_ASYNC: u64 = 1;
+/// msync: invalidate other mappings of the file.
+pub const MS_INVALIDATE: u64 = 2;
+/// msync: write back and wait.
+pub const MS_SYNC: u64 = 4;
 pub const MREMAP_FIXED: u64 = 2;
 pub const MREMAP_DONTUNMAP: u64 = 4;
 

@@ -165,6 +165,14 @@ impl Drop for PhysMem {
     }
 }
 
+/// Whether host fd `fd` is open for reading and writing (what a writable
+/// shared mapping of it needs).
+pub fn fd_writable(fd: i32) -> bool {
+    // SAFETY: F_GETFL has no memory effects.
+    let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    fl >= 0 && fl & libc::O_ACCMODE == libc::O_RDWR
+}
+
 /// The host's page size.
 pub fn host_page_size() -> u64 {
     // SAFETY: sysconf has no memory-safety preconditions.
@@ -178,14 +186,17 @@ pub fn host_page_size() -> u64 {
 
 impl PhysMem {
     /// Map `len` bytes of host file `fd` at `offset` over `[pa, pa+len)`
-    /// (host-page aligned), private (copy-on-write) or shared.
+    /// (host-page aligned), private (copy-on-write) or shared. A shared
+    /// mapping of a file not open for writing is read-only on the host
+    /// (the guest's tables must not allow writes to it: [`fd_writable`]).
     pub fn map_file(&self, pa: u64, len: u64, fd: i32, offset: u64, shared: bool) -> std::io::Result<()> {
         let p = self.host_ptr(pa, len).ok_or_else(|| std::io::Error::from_raw_os_error(libc::EINVAL))?;
         let flags = libc::MAP_FIXED | if shared { libc::MAP_SHARED } else { libc::MAP_PRIVATE };
+        let prot = if !shared || fd_writable(fd) { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ };
         let off = libc::off_t::try_from(offset).map_err(|_| std::io::Error::from_raw_os_error(libc::EOVERFLOW))?;
         // SAFETY: the target range is inside our reservation (checked above)
         // and page aligned by the caller; MAP_FIXED replaces only our pages.
-        let r = unsafe { libc::mmap(p.cast(), len as usize, libc::PROT_READ | libc::PROT_WRITE, flags, fd, off) };
+        let r = unsafe { libc::mmap(p.cast(), len as usize, prot, flags, fd, off) };
         if r == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
         }

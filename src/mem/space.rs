@@ -6,6 +6,7 @@
 //! free ranges).
 
 use std::collections::BTreeMap;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
 
 use super::layout::{self, PAGE_SIZE};
@@ -29,6 +30,42 @@ pub enum Backing {
     },
 }
 
+/// The host object behind a MAP_SHARED region (the mapped file, or a
+/// memfd for shared anonymous memory), mapped MAP_SHARED at the region's
+/// physical pages, so a fork child can map the same object there.
+///
+/// The descriptor is elfuse's own (a dup), shared by the pieces a region
+/// is split into, and closed with the last of them; it keeps the object
+/// alive after its path is unlinked.
+#[derive(Clone, Debug)]
+pub struct SharedObj {
+    /// Host descriptor of the object.
+    pub fd: Arc<OwnedFd>,
+    /// Offset in the object of the region's first byte.
+    pub offset: u64,
+    /// Offset in the object where the host mapping ends: the region's
+    /// bytes past it (a file mapping past end of file) are not the
+    /// object's.
+    pub limit: u64,
+    /// Whether the host mapping is writable (the file is open read-write);
+    /// if not, the region cannot be made writable (mprotect: EACCES).
+    pub writable: bool,
+}
+
+impl PartialEq for SharedObj {
+    fn eq(&self, o: &SharedObj) -> bool {
+        Arc::ptr_eq(&self.fd, &o.fd) && self.offset == o.offset && self.limit == o.limit && self.writable == o.writable
+    }
+}
+impl Eq for SharedObj {}
+
+impl SharedObj {
+    /// Bytes at the start of a region of `len` bytes that the object backs.
+    pub fn mapped_len(&self, len: u64) -> u64 {
+        self.limit.saturating_sub(self.offset).min(len)
+    }
+}
+
 /// A mapped range of guest virtual memory.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Region {
@@ -44,6 +81,10 @@ pub struct Region {
     pub backing: Backing,
     /// A label for /proc/self/maps (`[heap]`, `[stack]`), if any.
     pub label: Option<&'static str>,
+    /// The host object of a MAP_SHARED region (None for private ones, and
+    /// for shared ones the host cannot map at guest-page granularity,
+    /// which are then private to the process).
+    pub shm: Option<SharedObj>,
 }
 
 impl Region {
@@ -52,6 +93,9 @@ impl Region {
         let mut r = self.clone();
         if let Backing::File { offset, .. } = &mut r.backing {
             *offset += start - self.start;
+        }
+        if let Some(o) = &mut r.shm {
+            o.offset += start - self.start;
         }
         r.start = start;
         r.end = end;
@@ -183,12 +227,33 @@ impl AddressSpace {
             .values()
             .filter_map(|r| {
                 let pa = layout::user_va_to_pa(r.start)?;
-                Some((pa, r.end - r.start, matches!(r.backing, Backing::File { .. })))
+                // A shared object's pages are the child's by mapping, not copy.
+                let skip = r.shm.as_ref().map_or(0, |o| o.mapped_len(r.end - r.start));
+                let len = r.end - r.start - skip;
+                (len > 0).then_some((pa + skip, len, matches!(r.backing, Backing::File { .. })))
             })
             .collect();
         v.push((layout::PT_ARENA_PA, self.pt.arena_end() - layout::PT_ARENA_PA, false));
         v.push((layout::SHIM_PA, PAGE_SIZE, true));
         v
+    }
+
+    /// Map every shared region's host object back over its physical pages
+    /// (a fork child, whose memory is otherwise the parent's snapshot).
+    pub fn remap_shared(&self) -> std::io::Result<()> {
+        for r in self.regions.values() {
+            let Some(o) = &r.shm else { continue };
+            let Some(pa) = layout::user_va_to_pa(r.start) else { continue };
+            let mut len = o.mapped_len(r.end - r.start);
+            // Never map past the object's end: the host would fault there.
+            let size = std::fs::File::from(o.fd.try_clone()?).metadata()?.len();
+            let hp = host_page_size();
+            len = len.min(size.saturating_sub(o.offset).next_multiple_of(hp));
+            if len > 0 {
+                self.phys.map_file(pa, len, o.fd.as_raw_fd(), o.offset, true)?;
+            }
+        }
+        Ok(())
     }
 
     /// Set where the heap starts (just past the program image).
@@ -241,6 +306,7 @@ impl AddressSpace {
                 shared: false,
                 backing: Backing::Anon,
                 label: None,
+                shm: None,
             })) {
                 if r.start >= cur + len {
                     break;
@@ -299,27 +365,60 @@ impl AddressSpace {
         self.carve(start, end);
         let pa = layout::user_va_to_pa(start).ok_or(Errno::ENOMEM)?;
         self.phys.discard(pa, len).ok_or(Errno::ENOMEM)?;
-        let backing = match file {
-            None => Backing::Anon,
+        let (backing, shm) = match file {
+            None if shared => (Backing::Anon, self.shared_anon(pa, len)?),
+            None => (Backing::Anon, None),
             Some(f) => {
-                self.load_file(pa, len, f.fd, f.offset, f.size, shared)?;
-                Backing::File { path: f.path, offset: f.offset, dev_ino: f.dev_ino }
+                let mapped = self.load_file(pa, len, f.fd, f.offset, f.size, shared)?;
+                let shm = if shared && mapped > 0 {
+                    // SAFETY: the caller's fd is open for the whole call.
+                    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(f.fd) }
+                        .try_clone_to_owned()
+                        .map_err(|e| Errno::from_io(&e))?;
+                    let writable = super::phys::fd_writable(fd.as_raw_fd());
+                    Some(SharedObj { fd: Arc::new(fd), offset: f.offset, limit: f.offset + mapped, writable })
+                } else {
+                    None
+                };
+                (Backing::File { path: f.path, offset: f.offset, dev_ino: f.dev_ino }, shm)
             }
         };
         self.pt.set_user(&self.phys, start, len, Some(self.table_perm(perm))).map_err(pt_err)?;
-        self.regions.insert(start, Region { start, end, perm, shared, backing, label });
+        self.regions.insert(start, Region { start, end, perm, shared, backing, label, shm });
         Ok(start)
     }
 
+    /// Back `[pa, pa+len)` (shared anonymous memory) with a fresh host
+    /// object mapped shared, so that a fork child can share it. None when
+    /// the host cannot map at this granularity (a 16 KiB-page host and a
+    /// range not aligned to it): the memory is then plain anonymous,
+    /// shared with threads but copied to a fork child.
+    fn shared_anon(&self, pa: u64, len: u64) -> Result<Option<SharedObj>, Errno> {
+        if (pa | len) % host_page_size() != 0 {
+            return Ok(None);
+        }
+        let fd = crate::host::snapshot_file().map_err(|e| Errno::from_io(&e))?;
+        let size = libc::off_t::try_from(len).map_err(|_| Errno::ENOMEM)?;
+        // SAFETY: ftruncate on our own fresh fd.
+        if unsafe { libc::ftruncate(fd.as_raw_fd(), size) } < 0 {
+            return Err(Errno::last_host());
+        }
+        self.phys.map_file(pa, len, fd.as_raw_fd(), 0, true).map_err(|e| Errno::from_io(&e))?;
+        Ok(Some(SharedObj { fd: Arc::new(fd), offset: 0, limit: len, writable: true }))
+    }
+
     /// Fill `[pa, pa+len)` from a file: host-mapped when page sizes allow,
-    /// else copied. Bytes past EOF read as zero.
-    fn load_file(&self, pa: u64, len: u64, fd: i32, offset: u64, fsize: u64, shared: bool) -> Result<(), Errno> {
+    /// else copied. Bytes past EOF read as zero. Returns how many bytes
+    /// from `pa` on are a host mapping of the file (for a shared mapping,
+    /// the page holding end of file too, so that all of the file's bytes
+    /// are shared).
+    fn load_file(&self, pa: u64, len: u64, fd: i32, offset: u64, fsize: u64, shared: bool) -> Result<u64, Errno> {
         let avail = fsize.saturating_sub(offset).min(len);
-        let whole = avail & !(PAGE_SIZE - 1);
+        let whole = if shared { page_up(avail).unwrap_or(0).min(len) } else { avail & !(PAGE_SIZE - 1) };
         if host_page_size() == PAGE_SIZE && whole > 0 {
             self.phys.map_file(pa, whole, fd, offset, shared).map_err(|e| Errno::from_io(&e))?;
         }
-        let (from, n) = if host_page_size() == PAGE_SIZE { (whole, avail - whole) } else { (0, avail) };
+        let (from, n) = if host_page_size() == PAGE_SIZE { (whole, avail.saturating_sub(whole)) } else { (0, avail) };
         if n > 0 {
             let mut buf = vec![0u8; n as usize];
             let mut done = 0usize;
@@ -343,7 +442,57 @@ impl AddressSpace {
             }
             self.phys.write_bytes(pa + from, &buf).ok_or(Errno::EFAULT)?;
         }
-        Ok(())
+        Ok(from)
+    }
+
+    /// mremap(2) growth of a shared mapping (`[old, old+old_len)` inside
+    /// one region with a host object): in place when the pages after it
+    /// are free, else moved when `may_move`. The object is mapped again at
+    /// the new range, so its contents stay shared; pages past the object's
+    /// end are private zero pages (where Linux would raise SIGBUS).
+    pub fn mremap_shared(&mut self, old: u64, old_len: u64, new_len: u64, may_move: bool) -> Result<u64, Errno> {
+        let r = self.region_at(old).cloned().ok_or(Errno::EFAULT)?;
+        let o = r.shm.clone().ok_or(Errno::EINVAL)?;
+        if old + old_len > r.end || new_len <= old_len {
+            return Err(Errno::EINVAL);
+        }
+        let off = o.offset + (old - r.start);
+        let tail = old + old_len;
+        let target = if layout::user_range_ok(tail, new_len - old_len) && !self.overlaps(tail, old + new_len) {
+            old
+        } else if may_move {
+            self.find_free(new_len, 0).ok_or(Errno::ENOMEM)?
+        } else {
+            return Err(Errno::ENOMEM);
+        };
+        let pa = layout::user_va_to_pa(target).ok_or(Errno::ENOMEM)?;
+        let size = std::fs::File::from(o.fd.try_clone().map_err(|e| Errno::from_io(&e))?)
+            .metadata()
+            .map_err(|e| Errno::from_io(&e))?
+            .len();
+        let hp = host_page_size();
+        let mapped = new_len.min(size.saturating_sub(off).next_multiple_of(hp));
+        if (pa | mapped) % hp != 0 {
+            return Err(Errno::EINVAL);
+        }
+        if target != old {
+            self.munmap(old, old_len)?;
+        }
+        self.carve(target, target + new_len);
+        self.phys.discard(pa, new_len).ok_or(Errno::ENOMEM)?;
+        if mapped > 0 {
+            self.phys.map_file(pa, mapped, o.fd.as_raw_fd(), off, true).map_err(|e| Errno::from_io(&e))?;
+        }
+        self.pt.set_user(&self.phys, target, new_len, Some(self.table_perm(r.perm))).map_err(pt_err)?;
+        let mut backing = r.backing.clone();
+        if let Backing::File { offset, .. } = &mut backing {
+            *offset = off;
+        }
+        let shm = Some(SharedObj { fd: o.fd, offset: off, limit: off + mapped, writable: o.writable });
+        let end = target + new_len;
+        self.regions
+            .insert(target, Region { start: target, end, perm: r.perm, shared: true, backing, label: r.label, shm });
+        Ok(target)
     }
 
     /// munmap(2).
@@ -388,6 +537,12 @@ impl AddressSpace {
         if cur < end {
             return Err(Errno::ENOMEM);
         }
+        // A shared mapping of a file open read-only stays read-only.
+        if perm.write()
+            && self.regions.range(..end).any(|(_, r)| r.end > start && r.shm.as_ref().is_some_and(|o| !o.writable))
+        {
+            return Err(Errno::EACCES);
+        }
         for mut r in self.carve(start, end) {
             self.pt.set_user(&self.phys, r.start, r.end - r.start, Some(self.table_perm(perm))).map_err(pt_err)?;
             r.perm = perm;
@@ -420,6 +575,14 @@ impl AddressSpace {
                     && next.label == r.label
                     && r.backing == Backing::Anon
                     && next.backing == Backing::Anon
+                    && match (&r.shm, &next.shm) {
+                        (None, None) => true,
+                        // Pieces of one shared object, in order.
+                        (Some(a), Some(b)) => {
+                            Arc::ptr_eq(&a.fd, &b.fd) && a.limit == b.limit && b.offset == a.offset + (r.end - r.start)
+                        }
+                        _ => false,
+                    }
             });
             if mergeable {
                 if let Some(next) = self.regions.remove(&r.end) {
@@ -670,6 +833,32 @@ mod tests {
         s.read(a, &mut b).unwrap();
         assert_eq!(b, [0; 5]);
         assert_eq!(s.mmap(Placement::FixedNoReplace(a), PAGE_SIZE, Perm::RW, false, None, None), Err(Errno::EEXIST));
+    }
+
+    #[test]
+    fn shared_anonymous_pieces_keep_their_object() {
+        let mut s = space();
+        let a = s.mmap(Placement::Hint(0), 4 * PAGE_SIZE, Perm::RW, true, None, None).unwrap();
+        let pa = layout::user_va_to_pa(a).unwrap();
+        // The object's pages are left out of a fork snapshot.
+        assert!(!s.physical_ranges().iter().any(|&(p, _, _)| p == pa));
+        s.mprotect(a + PAGE_SIZE, PAGE_SIZE, Perm::R).unwrap();
+        let objs: Vec<_> = s.regions().map(|r| r.shm.clone().unwrap()).collect();
+        assert_eq!(objs.len(), 3);
+        assert!(objs.iter().all(|o| Arc::ptr_eq(&o.fd, &objs[0].fd)));
+        assert_eq!(objs.iter().map(|o| o.offset).collect::<Vec<_>>(), [0, PAGE_SIZE, 2 * PAGE_SIZE]);
+        s.mprotect(a + PAGE_SIZE, PAGE_SIZE, Perm::RW).unwrap();
+        assert_eq!(s.regions().count(), 1, "pieces of one object merge back");
+        // Re-mapping the object keeps the contents (what a fork child does).
+        s.write(a + 2 * PAGE_SIZE, b"kept").unwrap();
+        s.remap_shared().unwrap();
+        let mut b = [0u8; 4];
+        s.read(a + 2 * PAGE_SIZE, &mut b).unwrap();
+        assert_eq!(&b, b"kept");
+        // A private mapping never merges with a shared one.
+        s.mmap(Placement::Fixed(a + 4 * PAGE_SIZE), PAGE_SIZE, Perm::RW, false, None, None).unwrap();
+        s.mprotect(a, 5 * PAGE_SIZE, Perm::RW).unwrap();
+        assert_eq!(s.regions().count(), 2);
     }
 
     #[test]

@@ -392,6 +392,15 @@ pub fn maps(p: &Process, smaps: bool) -> String {
                 let dev = format!("{:02x}:{:02x}", (d >> 8) & 0xfff, (d & 0xff) | ((d >> 12) & 0xfff00));
                 (*offset, dev, dev_ino.1, path.clone())
             }
+            // Linux backs shared anonymous memory with a deleted shmem
+            // file of that name.
+            Backing::Anon if r.shared && r.label.is_none() => {
+                let (off, ino) = r.shm.as_ref().map_or((0, 0), |o| {
+                    let meta = o.fd.try_clone().ok().and_then(|f| std::fs::File::from(f).metadata().ok());
+                    (o.offset, meta.map_or(0, |m| std::os::unix::fs::MetadataExt::ino(&m)))
+                });
+                (off, "00:01".to_string(), ino, "/dev/zero (deleted)".to_string())
+            }
             Backing::Anon => {
                 let name = match r.label {
                     Some(l) => l.to_string(),

@@ -97,7 +97,8 @@ pub fn mprotect(p: &mut Process, a: &Args) -> SysResult {
 }
 
 /// mremap(2) for anonymous private mappings: shrink in place, grow in
-/// place when free, else move (MREMAP_MAYMOVE) by copying.
+/// place when free, else move (MREMAP_MAYMOVE) by copying; shared
+/// mappings grow or move by mapping their host object again.
 pub fn mremap(p: &mut Process, a: &Args) -> SysResult {
     let (old, old_len, new_len, flags) = (a.u(0), a.u(1), a.u(2), a.u(3));
     if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 || old % PAGE_SIZE != 0 {
@@ -121,6 +122,11 @@ pub fn mremap(p: &mut Process, a: &Args) -> SysResult {
             p.mm_changed = true;
         }
         return Ok(old);
+    }
+    if region.shm.is_some() {
+        let r = p.mm.mremap_shared(old, old_len, new_len, flags & MREMAP_MAYMOVE != 0)?;
+        p.mm_changed = true;
+        return Ok(r);
     }
     if region.backing != crate::mem::space::Backing::Anon || region.shared {
         return Err(Errno::EINVAL);
@@ -149,6 +155,56 @@ pub fn mremap(p: &mut Process, a: &Args) -> SysResult {
     p.mm.munmap(old, old_len)?;
     p.mm_changed = true;
     Ok(new)
+}
+
+/// msync(2): the shared file mappings in the range are host mappings of
+/// the file, written back by the host; MS_SYNC waits for that. ENOMEM if
+/// part of the range is unmapped (after syncing the rest, as Linux).
+pub fn msync(p: &mut Process, a: &Args) -> SysResult {
+    let (addr, len, flags) = (a.u(0), a.u(1), a.u(2));
+    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || addr % PAGE_SIZE != 0
+        || (flags & MS_ASYNC != 0 && flags & MS_SYNC != 0)
+    {
+        return Err(Errno::EINVAL);
+    }
+    let end = page_up(len).and_then(|l| addr.checked_add(l)).ok_or(Errno::ENOMEM)?;
+    let mut cur = addr;
+    let mut hole = false;
+    for r in p.mm.regions() {
+        if r.end <= cur || cur >= end {
+            continue;
+        }
+        if r.start >= end {
+            break;
+        }
+        hole |= r.start > cur;
+        let (s, e) = (r.start.max(cur), r.end.min(end));
+        cur = e;
+        let Some(o) = r.shm.as_ref().filter(|_| matches!(r.backing, crate::mem::space::Backing::File { .. })) else {
+            continue;
+        };
+        if flags & MS_SYNC == 0 {
+            continue;
+        }
+        // The object's part of [s, e).
+        let mapped_end = r.start + o.mapped_len(r.end - r.start);
+        let Some(pa) = crate::mem::layout::user_va_to_pa(s) else { continue };
+        if mapped_end > s {
+            let n = mapped_end.min(e) - s;
+            if let Some(h) = p.mm.phys().host_ptr(pa, n) {
+                // SAFETY: a page-aligned range of our own reservation that
+                // is a host file mapping; msync does not touch the memory.
+                if unsafe { libc::msync(h.cast(), n as usize, libc::MS_SYNC) } < 0 {
+                    return Err(Errno::last_host());
+                }
+            }
+        }
+    }
+    if hole || cur < end {
+        return Err(Errno::ENOMEM);
+    }
+    Ok(0)
 }
 
 /// madvise(2): MADV_DONTNEED zeroes private anonymous memory (Linux
