@@ -105,7 +105,8 @@ timer_delete=0\ndeleted settime=-1 einval=1\n";
 /// signalfd4: records (kill, tgkill, sigqueue), EAGAIN, EINVAL for a short
 /// buffer, poll/select/epoll readiness, SIGCHLD of a child (status 3), a
 /// fork child's own signals, mask updates, a blocking read interrupted by
-/// a handled signal, the error cases, fstat and /proc/self/fd.
+/// a handled signal, the error cases, fstat and /proc/self/fd, threads
+/// (a blocked reader woken by a kill; a tgkill waking the main thread's poll).
 #[test]
 fn signalfd_reads_pending_signals() {
     let want = include_str!("guest/signalfd.expected");

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,39 @@ static volatile sig_atomic_t usr2_hits;
 static void on_usr2(int s) {
     (void)s;
     usr2_hits++;
+}
+
+/* Threads: one blocks reading while another signals the process; then a
+ * thread-directed signal to the main thread wakes its poll. */
+static int tfd;
+static pid_t main_tid;
+static void *reader(void *a) {
+    struct signalfd_siginfo r;
+    ssize_t n = read(tfd, &r, sizeof r);
+    printf("thread read: n=%zd signo=%u\n", n, r.ssi_signo);
+    return a;
+}
+static void *killer(void *a) {
+    usleep(100000);
+    syscall(SYS_tgkill, getpid(), main_tid, SIGUSR1);
+    return a;
+}
+
+static void threads(const sigset_t *set) {
+    tfd = signalfd(-1, set, 0);
+    pthread_t t;
+    pthread_create(&t, NULL, reader, NULL);
+    usleep(100000);
+    kill(getpid(), SIGUSR1);
+    pthread_join(t, NULL);
+    main_tid = gettid();
+    pthread_create(&t, NULL, killer, NULL);
+    struct pollfd p = {.fd = tfd, .events = POLLIN};
+    int r = poll(&p, 1, 5000);
+    struct signalfd_siginfo si;
+    ssize_t n = read(tfd, &si, sizeof si);
+    printf("main poll: r=%d n=%zd signo=%u code=%d\n", r, n, si.ssi_signo, si.ssi_code);
+    pthread_join(t, NULL);
 }
 
 int main(void) {
@@ -176,5 +210,6 @@ int main(void) {
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     readlink(path, link, sizeof link - 1);
     printf("fstat mode=%o link=%s\n", sb.st_mode & 07777, link);
+    threads(&set);
     return 0;
 }
