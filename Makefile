@@ -16,7 +16,7 @@ GUEST_CFLAGS ?= -O2 -Wall
 CARGO      ?= cargo
 GUEST_DIR  := tests/guest
 GUEST_OUT  := $(GUEST_DIR)/build
-GUESTS     := hello args exitcode fault abort printf_float malloc_stress fileio sysinfo getppid_loop int_loop sieve simd_kernel signals sigwait fork_exec fs_escape fs_files fs_io fs_poll fs_misc fs_ident fork_bench timers threads fp_fenv simd_neon thread_bench wx_jit net procfs shm_fork
+GUESTS     := hello args exitcode fault abort printf_float malloc_stress fileio sysinfo getppid_loop int_loop sieve simd_kernel signals sigwait fork_exec fs_escape fs_files fs_io fs_poll fs_misc fs_ident fork_bench timers threads fp_fenv simd_neon thread_bench wx_jit net procfs shm_fork signalfd
 PIE_GUESTS := hello args malloc_stress
 # Dynamically linked copies (glibc's ld.so from the cross toolchain), run
 # under the small root `make dynroot` assembles (tests/dynamic.rs).

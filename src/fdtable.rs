@@ -13,6 +13,7 @@ use std::sync::Arc;
 use crate::abi::errno::Errno;
 use crate::host;
 use crate::syscall::sys_poll::Epoll;
+use crate::syscall::sys_signalfd::SignalFd;
 
 /// One open guest fd.
 #[derive(Debug)]
@@ -38,11 +39,19 @@ pub struct FdTable {
     epolls: HashMap<usize, Arc<Epoll>>,
     /// Emulated eventfds behind guest fds (hosts without eventfd(2)).
     eventfds: HashMap<usize, Arc<host::EventFd>>,
+    /// signalfds behind guest fds (dups share one, as in Linux).
+    signalfds: HashMap<usize, Arc<SignalFd>>,
 }
 
 impl Default for FdTable {
     fn default() -> Self {
-        FdTable { slots: Vec::new(), limit: DEFAULT_NOFILE, epolls: HashMap::new(), eventfds: HashMap::new() }
+        FdTable {
+            slots: Vec::new(),
+            limit: DEFAULT_NOFILE,
+            epolls: HashMap::new(),
+            eventfds: HashMap::new(),
+            signalfds: HashMap::new(),
+        }
     }
 }
 
@@ -110,6 +119,7 @@ impl FdTable {
         }
         self.epolls.remove(&fd);
         self.eventfds.remove(&fd);
+        self.signalfds.remove(&fd);
         Ok(self.slots[fd].replace(e))
     }
 
@@ -119,6 +129,7 @@ impl FdTable {
             usize::try_from(fd).ok().and_then(|i| self.slots.get_mut(i)).and_then(|e| e.take()).ok_or(Errno::EBADF)?;
         self.epolls.remove(&(fd as usize));
         self.eventfds.remove(&(fd as usize));
+        self.signalfds.remove(&(fd as usize));
         Ok(e)
     }
 
@@ -142,6 +153,30 @@ impl FdTable {
         if let Some(ev) = self.eventfd(old) {
             self.set_eventfd(new, ev);
         }
+        if let Some(sfd) = self.signalfd(old) {
+            self.set_signalfd(new, sfd);
+        }
+    }
+
+    /// Mark guest `fd` as a signalfd.
+    pub fn set_signalfd(&mut self, fd: i64, sfd: Arc<SignalFd>) {
+        if let Ok(i) = usize::try_from(fd) {
+            self.signalfds.insert(i, sfd);
+        }
+    }
+
+    /// The signalfd behind guest `fd`, if it is one.
+    pub fn signalfd(&self, fd: i64) -> Option<Arc<SignalFd>> {
+        if self.signalfds.is_empty() {
+            return None;
+        }
+        usize::try_from(fd).ok().and_then(|i| self.signalfds.get(&i)).cloned()
+    }
+
+    /// Every signalfd object behind this table's fds (dups once each or
+    /// more; callers only set readiness).
+    pub fn signalfds(&self) -> impl Iterator<Item = &Arc<SignalFd>> {
+        self.signalfds.values()
     }
 
     /// Mark guest `fd` as an emulated eventfd.

@@ -263,6 +263,8 @@ impl Process {
         self.sig.tpending = t.tpending;
         self.sig.tinfo = std::mem::take(&mut t.tinfo);
         self.sig.owner = tid;
+        // A signalfd is readable for the thread that looks (signalfd_poll).
+        crate::syscall::sys_signalfd::sync(self);
     }
 
     /// Queue a signal for thread `tid` of this process (tkill/tgkill) and
@@ -274,6 +276,7 @@ impl Process {
                 self.sig.tinfo.push(info);
             }
             self.sig.tpending |= crate::signal::bit(info.signo);
+            crate::syscall::sys_signalfd::sync(self);
             return;
         }
         if let Some(t) = self.threads.get_mut(&tid) {

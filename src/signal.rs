@@ -68,24 +68,45 @@ impl Process {
             self.sig.info[idx] = info;
         }
         self.sig.pending |= bit(s);
+        crate::syscall::sys_signalfd::sync(self);
     }
 
     /// Remove pending signal `s` (thread-directed first, then
     /// process-directed) and return its siginfo.
     pub fn take_signal(&mut self, s: i32) -> SigInfo {
-        if self.sig.tpending & bit(s) != 0 {
+        let info = if self.sig.tpending & bit(s) != 0 {
             self.sig.tpending &= !bit(s);
             let pos = self.sig.tinfo.iter().position(|i| i.signo == s);
             pos.map(|i| self.sig.tinfo.remove(i)).unwrap_or(SigInfo { signo: s, ..SigInfo::default() })
         } else {
             self.sig.pending &= !bit(s);
             self.sig.info[(s - 1) as usize]
-        }
+        };
+        crate::syscall::sys_signalfd::sync(self);
+        info
     }
 
     /// Pending signals not blocked by the mask (SIGKILL/SIGSTOP always).
     pub fn deliverable(&self) -> u64 {
         (self.sig.pending | self.sig.tpending) & (!self.sig.mask | UNBLOCKABLE)
+    }
+
+    /// Deliverable signals that interrupt a wait: not the ignored ones
+    /// (Linux discards those when they are sent, `sig_ignored`).
+    pub fn interrupting(&self) -> u64 {
+        let mut ready = self.deliverable();
+        let mut bits = ready;
+        while bits != 0 {
+            let s = bits.trailing_zeros() as i32 + 1;
+            bits &= bits - 1;
+            let h = self.sig.actions[(s - 1) as usize].handler;
+            let ignored = h == sig::SIG_IGN
+                || (h == sig::SIG_DFL && matches!(default_action(s), DefaultAction::Ign | DefaultAction::Cont));
+            if ignored && s != sig::SIGKILL {
+                ready &= !bit(s);
+            }
+        }
+        ready
     }
 }
 

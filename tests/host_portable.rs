@@ -20,7 +20,8 @@ fn scratch(tag: &str) -> std::path::PathBuf {
 }
 
 /// Directory reading (names, d_type, rewinddir, telldir/seekdir cookies)
-/// and eventfd (counter, EFD_SEMAPHORE, EFD_NONBLOCK, epoll readiness).
+/// eventfd (counter, EFD_SEMAPHORE, EFD_NONBLOCK, epoll readiness) and
+/// signalfd.
 #[test]
 fn guests_see_linux_behaviour() {
     let d = scratch("files");
@@ -30,6 +31,10 @@ fn guests_see_linux_behaviour() {
     std::fs::remove_dir_all(&d).unwrap();
     let o = run_portable(&[guest("fs_poll").to_str().unwrap()]);
     assert_eq!(String::from_utf8_lossy(&o.stdout), include_str!("guest/fs_poll.expected"));
+    assert_eq!(status(&o), 0);
+    // signalfd: readiness on a socket pair instead of a host eventfd.
+    let o = run_portable(&[guest("signalfd").to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), include_str!("guest/signalfd.expected"));
     assert_eq!(status(&o), 0);
 }
 

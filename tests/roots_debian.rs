@@ -537,3 +537,19 @@ python3 -c 'import os; print(sorted(os.listdir("/proc/self/fd")), os.cpu_count()
     );
     script("bash", "proc", &["TERM=dumb"], s, &want);
 }
+
+/// util-linux `script` runs a command on a new pty, waiting for the child's
+/// SIGCHLD through a signalfd in its poll loop: the command sees a
+/// /dev/pts terminal, and its output comes back through the pty (CRLF).
+#[test]
+fn script_runs_a_command_on_a_pty() {
+    let root = debian();
+    let o = run_in_root(&root, "/", &["TERM=dumb"], &["/usr/bin/script", "-qec", "tty; echo in-pty", "/dev/null"], b"");
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(status(&o), 0, "stdout:\n{out}\nstderr:\n{err}");
+    let (tty, rest) = out.split_once("\r\n").unwrap_or_else(|| panic!("no CRLF line in {out:?}; stderr:\n{err}"));
+    let n = tty.strip_prefix("/dev/pts/").unwrap_or_else(|| panic!("tty printed {tty:?}"));
+    assert!(!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()), "tty printed {tty:?}");
+    assert_eq!(rest, "in-pty\r\n", "after the tty line; stderr:\n{err}");
+}

@@ -145,6 +145,8 @@ pub mod si {
     pub const SI_KERNEL: i32 = 0x80;
     pub const SI_QUEUE: i32 = -1;
     pub const SI_TKILL: i32 = -6;
+    pub const SI_TIMER: i32 = -2;
+    pub const SI_SIGIO: i32 = -5;
     pub const ILL_ILLOPC: i32 = 1;
     pub const SEGV_MAPERR: i32 = 1;
     pub const SEGV_ACCERR: i32 = 2;
@@ -206,3 +208,42 @@ pub mod frame {
     pub const ESR_SIZE: u32 = 16;
     const _: () = assert!(SIZE == 4688 && SIZE % 16 == 0);
 }
+
+/// `struct signalfd_siginfo` (include/uapi/linux/signalfd.h): one record a
+/// read(2) of a signalfd returns.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SignalfdSiginfo {
+    pub ssi_signo: u32,
+    pub ssi_errno: i32,
+    pub ssi_code: i32,
+    pub ssi_pid: u32,
+    pub ssi_uid: u32,
+    pub ssi_fd: i32,
+    pub ssi_tid: u32,
+    pub ssi_band: u32,
+    pub ssi_overrun: u32,
+    pub ssi_trapno: u32,
+    pub ssi_status: i32,
+    pub ssi_int: i32,
+    pub ssi_ptr: u64,
+    pub ssi_utime: u64,
+    pub ssi_stime: u64,
+    pub ssi_addr: u64,
+    pub ssi_addr_lsb: u16,
+    pub pad2: u16,
+    pub ssi_syscall: i32,
+    pub ssi_call_addr: u64,
+    pub ssi_arch: u32,
+    pub pad: [u8; 28],
+}
+const _: () = assert!(std::mem::size_of::<SignalfdSiginfo>() == 128);
+const _: () = assert!(std::mem::offset_of!(SignalfdSiginfo, ssi_ptr) == 48);
+const _: () = assert!(std::mem::offset_of!(SignalfdSiginfo, ssi_addr_lsb) == 80);
+const _: () = assert!(std::mem::offset_of!(SignalfdSiginfo, ssi_arch) == 96);
+impl super::Pod for SignalfdSiginfo {}
+
+/// signalfd4(2) flags (include/uapi/linux/signalfd.h: O_CLOEXEC, O_NONBLOCK).
+pub const SFD_CLOEXEC: u32 = 0o2000000;
+/// Non-blocking reads.
+pub const SFD_NONBLOCK: u32 = 0o4000;

@@ -291,6 +291,9 @@ pub fn host_chr_stat(p: &Process, h: RawFd) -> Option<Stat> {
 /// derived from the host object: `pipe:[ino]`, `socket:[ino]`, a /dev
 /// path, `anon_inode:[...]`.
 pub fn fd_link_text(p: &Process, h: RawFd) -> Vec<u8> {
+    if crate::syscall::sys_signalfd::is_signalfd_host(p, h) {
+        return b"anon_inode:[signalfd]".to_vec();
+    }
     let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
     // SAFETY: fstat fills `st` on success.
     if unsafe { libc::fstat(h, st.as_mut_ptr()) } < 0 {

@@ -23,6 +23,7 @@ pub mod sys_proc;
 pub mod sys_process;
 pub mod sys_sched;
 pub mod sys_signal;
+pub mod sys_signalfd;
 pub mod sys_time;
 pub mod sys_timer;
 pub mod sys_tty;

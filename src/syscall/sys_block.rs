@@ -64,6 +64,9 @@ fn wait_ready(task: &Task, fd: i64, events: i16) -> Result<(), Errno> {
 
 /// read(2).
 pub fn read(task: &Task, a: &Args) -> Result<Flow, Errno> {
+    if task.lock().fds.signalfd(a.int(0)).is_some() {
+        return super::sys_signalfd::read(task, a);
+    }
     wait_ready(task, a.int(0), libc::POLLIN)?;
     locked(task, a, sys_io::read)
 }

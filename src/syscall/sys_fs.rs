@@ -264,6 +264,11 @@ pub fn stat_fd(p: &Process, h: RawFd) -> Result<stat::Stat, Errno> {
     }
     let mut s = stat::from_host(&st);
     fix_owner(p, &mut s);
+    // A signalfd on a host without eventfd is a socket: Linux shows its
+    // anon inode (mode 0600, no file type).
+    if st.st_mode & libc::S_IFMT == libc::S_IFSOCK && super::sys_signalfd::is_signalfd_host(p, h) {
+        s.st_mode = 0o600;
+    }
     Ok(s)
 }
 

@@ -59,6 +59,10 @@ pub fn write(p: &mut Process, a: &Args) -> SysResult {
     if let Some(ev) = p.fds.eventfd(fd) {
         return ev.write(h, &tmp);
     }
+    // Linux: a signalfd has no write operation.
+    if p.fds.signalfd(fd).is_some() {
+        return Err(Errno::EINVAL);
+    }
     // SAFETY: writing from our own buffer of the stated length.
     host_ret(unsafe { libc::write(h, tmp.as_ptr().cast(), tmp.len()) })
 }

@@ -104,6 +104,30 @@ fn host_poll(fds: &mut [libc::pollfd], timeout: libc::c_int) -> SysResult {
     }
 }
 
+/// A host poll that, like Linux's, is interrupted only by a signal the
+/// guest will take: a host signal that is blocked or ignored in the guest
+/// (a SIGCHLD read through a signalfd, say) is collected, and the wait
+/// goes on for the time left.
+fn host_poll_guest(p: &mut Process, fds: &mut [libc::pollfd], timeout: libc::c_int) -> SysResult {
+    let start = std::time::Instant::now();
+    loop {
+        let left = if timeout < 0 {
+            -1
+        } else {
+            (i64::from(timeout) - start.elapsed().as_millis() as i64).max(0) as libc::c_int
+        };
+        match host_poll(fds, left) {
+            Err(Errno::EINTR) => {
+                crate::signal::host::collect(p);
+                if p.interrupting() != 0 {
+                    return Err(Errno::EINTR);
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
 /// ppoll(2).
 pub fn ppoll(p: &mut Process, a: &Args) -> SysResult {
     let (fds_ptr, nfds, tsp, sigmask, sigsetsize) = (a.u(0), a.u(1), a.u(2), a.u(3), a.u(4));
@@ -125,7 +149,7 @@ pub fn ppoll(p: &mut Process, a: &Args) -> SysResult {
     // Linux: an fd that is not open reports POLLNVAL at once.
     let nval = guest.iter().zip(&host).filter(|(g, h)| g.fd >= 0 && h.fd < 0).count();
     let start = std::time::Instant::now();
-    let n = host_poll(&mut host, if nval > 0 || p.poll_zero { 0 } else { ms(timeout) })?;
+    let n = host_poll_guest(p, &mut host, if nval > 0 || p.poll_zero { 0 } else { ms(timeout) })?;
     let mut out = Vec::with_capacity(raw.len());
     let mut ready = 0u64;
     for (g, h) in guest.iter().zip(&host) {
@@ -201,7 +225,7 @@ pub fn pselect6(p: &mut Process, a: &Args) -> SysResult {
     }
     let mut host: Vec<libc::pollfd> = polled.iter().map(|(_, h)| *h).collect();
     let start = std::time::Instant::now();
-    host_poll(&mut host, if p.poll_zero { 0 } else { ms(timeout) })?;
+    host_poll_guest(p, &mut host, if p.poll_zero { 0 } else { ms(timeout) })?;
     let mut out = [vec![0u64; words], vec![0u64; words], vec![0u64; words]];
     let mut count = 0u64;
     for ((fd, _), h) in polled.iter().zip(&host) {
@@ -224,6 +248,9 @@ pub fn pselect6(p: &mut Process, a: &Args) -> SysResult {
 }
 
 // ---------------------------------------------------------------- epoll
+
+/// How long an epoll wait goes without looking for host signals.
+const SIGNAL_SLICE: Duration = Duration::from_millis(50);
 
 /// One registered fd.
 #[derive(Clone, Copy, Debug)]
@@ -418,7 +445,11 @@ fn epoll_wait_common(p: &mut Process, epfd: i64, evp: u64, maxevents: i64, timeo
     loop {
         events.clear();
         let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
-        ep.poller.wait(&mut events, left).map_err(|e| Errno::from_io(&e))?;
+        // The poller retries host EINTR itself: wait in slices and look
+        // for guest signals between them (one read through a signalfd
+        // raises its readiness; one with a handler interrupts).
+        let slice = left.map_or(SIGNAL_SLICE, |l| l.min(SIGNAL_SLICE));
+        ep.poller.wait(&mut events, Some(slice)).map_err(|e| Errno::from_io(&e))?;
         let mut out: Vec<u8> = Vec::new();
         let mut n = 0i64;
         {
@@ -452,6 +483,12 @@ fn epoll_wait_common(p: &mut Process, epfd: i64, evp: u64, maxevents: i64, timeo
         if n > 0 {
             p.mm.write(evp, &out)?;
             return Ok(n as u64);
+        }
+        if crate::signal::host::any_pending() {
+            crate::signal::host::collect(p);
+            if p.interrupting() != 0 {
+                return Err(Errno::EINTR);
+            }
         }
         if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
             return Ok(0);

@@ -43,6 +43,7 @@ pub fn rt_sigaction(p: &mut Process, a: &Args) -> SysResult {
             || (n.handler == sig::SIG_DFL && delivery::default_action(s) == delivery::DefaultAction::Ign)
         {
             p.sig.pending &= !bit(s);
+            super::sys_signalfd::sync(p);
         }
     }
     Ok(0)

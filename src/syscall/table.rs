@@ -7,7 +7,7 @@ use super::strace::{Arg as A, Ret};
 use super::{
     sys_attr as at, sys_block as bl, sys_cred as cr, sys_exec as x, sys_file as f, sys_fs as fsy, sys_futex as fx,
     sys_info as i, sys_io as io, sys_mem as m, sys_net as n, sys_poll as po, sys_proc as p, sys_process as pr,
-    sys_sched as sc, sys_signal as s, sys_time as t, sys_timer as tm, sys_tty as tt, Handler,
+    sys_sched as sc, sys_signal as s, sys_signalfd as sfd, sys_time as t, sys_timer as tm, sys_tty as tt, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -75,6 +75,7 @@ const BASIC: &str = "guest: hello, args";
 const MEM: &str = "guest: malloc_stress";
 const INFO: &str = "guest: sysinfo";
 const SIG: &str = "guest: signals";
+const SIGFD: &str = "guest: signalfd";
 const NET: &str = "guest: net";
 
 /// The table, sorted by number.
@@ -295,7 +296,15 @@ pub static TABLE: &[Entry] = &[
         "guest: fs_poll, signals",
     ),
     sup(73, "ppoll", T(bl::ppoll), &[A::Ptr, A::UInt, A::Ptr, A::Ptr, A::UInt], RI, "guest: fs_poll, signals"),
-    no(74, "signalfd4"),
+    part(
+        74,
+        "signalfd4",
+        P(sfd::signalfd4),
+        &[A::Fd, A::Ptr, A::UInt, A::OpenFlags],
+        RI,
+        "read(2) only (not readv); a fork child's copy keeps its own mask (Linux shares one context)",
+        SIGFD,
+    ),
     no(75, "vmsplice"),
     no(76, "splice"),
     no(77, "tee"),
