@@ -188,7 +188,7 @@ fn encode(
     p: &Process,
     cpu: &dyn Vcpu,
     args: &CloneArgs,
-    fds: &[(usize, bool, Option<String>)],
+    fds: &[(usize, bool, Option<String>, Option<u64>)],
 ) -> (Vec<u8>, Vec<Arc<OwnedFd>>) {
     let mut objs: Vec<Arc<OwnedFd>> = Vec::new();
     let mut w = Wire::default();
@@ -282,11 +282,15 @@ fn encode(
     w.u64(args.child_settid);
     w.u64(args.child_cleartid);
     w.u64(fds.len() as u64);
-    for (fd, cloexec, path) in fds {
+    for (fd, cloexec, path, signalfd) in fds {
         w.u64(*fd as u64);
         w.u64(u64::from(*cloexec));
         w.str(path.as_deref().unwrap_or(""));
         w.u64(u64::from(path.is_some()));
+        // A signalfd's host fd is a plain readiness object: the child makes
+        // a signalfd of its own with the same mask.
+        w.u64(u64::from(signalfd.is_some()));
+        w.u64(signalfd.unwrap_or(0));
     }
     let e = &p.exec_info;
     for v in [e.arg_start, e.arg_end, e.env_start, e.env_end, e.start_stack, e.auxv.len() as u64] {
@@ -311,7 +315,7 @@ pub fn fork(p: &mut Process, cpu: &dyn Vcpu, args: &CloneArgs) -> Result<u64, Er
         if unsafe { libc::fcntl(h, libc::F_GETFD) } < 0 {
             continue;
         }
-        fds.push((fd, e.cloexec, e.path.clone()));
+        fds.push((fd, e.cloexec, e.path.clone(), p.fds.signalfd(fd as i64).map(|s| s.mask())));
         host.push(h);
     }
     let snap = crate::mem::phys::snapshot_file().map_err(io)?;
@@ -500,7 +504,9 @@ fn decode(payload: &[u8], mut first: Vec<OwnedFd>, sock: &UnixStream) -> Result<
         let cloexec = r.u64()? != 0;
         let path = r.str()?;
         let has_path = r.u64()? != 0;
-        fdmeta.push((fd, cloexec, has_path.then_some(path)));
+        let is_signalfd = r.u64()? != 0;
+        let mask = r.u64()?;
+        fdmeta.push((fd, cloexec, has_path.then_some(path), is_signalfd.then_some(mask)));
     }
     let mut exec_info = crate::procfs::ExecInfo {
         arg_start: r.u64()?,
@@ -563,9 +569,14 @@ fn decode(payload: &[u8], mut first: Vec<OwnedFd>, sock: &UnixStream) -> Result<
         let want = (fdmeta.len() - got.len()).min(FDS_PER_MSG);
         got.extend(recv_fds(sock.as_raw_fd(), want).map_err(io)?);
     }
-    for ((fd, cloexec, path), host) in fdmeta.into_iter().zip(got) {
-        let _ = p.fds.install_at(fd, FdEntry { host, cloexec, path });
+    for ((fd, cloexec, path, signalfd), host) in fdmeta.into_iter().zip(got) {
+        if p.fds.install_at(fd, FdEntry { host, cloexec, path }).is_ok() {
+            if let Some(mask) = signalfd {
+                crate::syscall::sys_signalfd::reopen_in_child(&mut p, fd as i64, mask);
+            }
+        }
     }
+    crate::syscall::sys_signalfd::sync(&p);
 
     let setup = El1Setup { ttbr0: t0, ttbr1: t1, entry: pc, sp };
     let mut cpu = crate::vcpu::create(p.config.backend, phys, &setup).map_err(|_| Errno::ENOMEM)?;

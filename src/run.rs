@@ -153,9 +153,7 @@ pub fn run(config: &Config, launch: &Launch) -> Result<Outcome, RunError> {
 
 /// Run a prepared process (a new program or a fork child) until it exits.
 /// This thread becomes the process's main guest thread.
-pub fn run_process(mut p: Process, cpu: Box<dyn Vcpu>) -> Result<Outcome, RunError> {
-    // A fork child's signalfds become its own.
-    crate::syscall::sys_signalfd::adopt(&mut p);
+pub fn run_process(p: Process, cpu: Box<dyn Vcpu>) -> Result<Outcome, RunError> {
     let config = p.config.clone();
     crate::signal::host::install(cpu.cancel_token());
     let watchdog = match config.timeout {

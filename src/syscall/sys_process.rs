@@ -45,10 +45,7 @@ fn do_clone(p: &mut Process, cpu: &mut dyn Vcpu, flags: u64, stack: u64, ptid: u
         child_settid: if flags & CLONE_CHILD_SETTID != 0 { ctid } else { 0 },
         child_cleartid: if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 },
     };
-    super::sys_signalfd::before_fork(p);
-    let pid = crate::fork::fork(p, cpu, &args);
-    super::sys_signalfd::after_fork(p);
-    let pid = pid?;
+    let pid = crate::fork::fork(p, cpu, &args)?;
     if flags & CLONE_PARENT_SETTID != 0 {
         p.mm.write(ptid, &(pid as u32).to_le_bytes())?;
     }

@@ -11,7 +11,7 @@
 //! `struct signalfd_siginfo` records, as `fs/signalfd.c` does.
 //!
 //! Across fork the child's signalfd reads the child's own signals (it gets
-//! a readiness object of its own, see [`before_fork`] and [`adopt`]); the
+//! a readiness object of its own: src/fork.rs carries the mask, [`reopen_in_child`]); the
 //! mask is copied, not shared with the parent as Linux's one context is.
 //!
 //! [`Process::queue_signal`]: crate::process::Process::queue_signal
@@ -256,59 +256,20 @@ pub fn read(task: &Task, a: &Args) -> Result<Flow, Errno> {
     }
 }
 
-/// A signalfd's guest fd carries this through fork, in place of its path
-/// (a NUL never appears in a guest path), followed by the mask in hex.
-const FORK_MARK: &str = "\0signalfd:";
-
-/// Before fork: mark each signalfd's entry so the child knows it (its host
-/// fd alone is a plain eventfd or socket). Undone by [`after_fork`].
-pub fn before_fork(p: &mut Process) {
-    let marks: Vec<(i64, u64)> =
-        p.fds.iter().filter_map(|(i, _)| p.fds.signalfd(i as i64).map(|s| (i as i64, s.mask()))).collect();
-    for (fd, mask) in marks {
-        if let Ok(e) = p.fds.get_mut(fd) {
-            e.path = Some(format!("{FORK_MARK}{mask:x}"));
-        }
+/// In a fork child: guest `fd` was a signalfd with `mask` in the parent
+/// (src/fork.rs carries the mask); it becomes a signalfd of this process,
+/// with a readiness object of its own and the same O_NONBLOCK. The caller
+/// runs [`sync`] once all are in place.
+pub fn reopen_in_child(p: &mut Process, fd: i64, mask: u64) {
+    let Ok(e) = p.fds.get(fd) else { return };
+    // SAFETY: F_GETFL has no memory effects.
+    let nonblock = unsafe { libc::fcntl(e.host.as_raw_fd(), libc::F_GETFL) } & libc::O_NONBLOCK != 0;
+    let cloexec = e.cloexec;
+    let _ = p.fds.close(fd);
+    let Ok((host, s)) = SignalFd::create(mask, nonblock) else { return };
+    if p.fds.install_at(fd as usize, FdEntry { host, cloexec, path: None }).is_ok() {
+        p.fds.set_signalfd(fd, s);
     }
-}
-
-/// After fork, in the parent: drop the marks [`before_fork`] set.
-pub fn after_fork(p: &mut Process) {
-    let marked: Vec<i64> = p
-        .fds
-        .iter()
-        .filter(|(_, e)| e.path.as_deref().is_some_and(|g| g.starts_with(FORK_MARK)))
-        .map(|(i, _)| i as i64)
-        .collect();
-    for fd in marked {
-        if let Ok(e) = p.fds.get_mut(fd) {
-            e.path = None;
-        }
-    }
-}
-
-/// In a fork child: each marked entry becomes a signalfd of this process
-/// again, with a readiness object of its own and the same O_NONBLOCK.
-pub fn adopt(p: &mut Process) {
-    let marked: Vec<(i64, u64, bool, bool)> = p
-        .fds
-        .iter()
-        .filter_map(|(i, e)| {
-            let mask = e.path.as_deref()?.strip_prefix(FORK_MARK)?;
-            let mask = u64::from_str_radix(mask, 16).ok()?;
-            // SAFETY: F_GETFL has no memory effects.
-            let nonblock = unsafe { libc::fcntl(e.host.as_raw_fd(), libc::F_GETFL) } & libc::O_NONBLOCK != 0;
-            Some((i as i64, mask, nonblock, e.cloexec))
-        })
-        .collect();
-    for (fd, mask, nonblock, cloexec) in marked {
-        let _ = p.fds.close(fd);
-        let Ok((host, s)) = SignalFd::create(mask, nonblock) else { continue };
-        if p.fds.install_at(fd as usize, FdEntry { host, cloexec, path: None }).is_ok() {
-            p.fds.set_signalfd(fd, s);
-        }
-    }
-    sync(p);
 }
 
 /// Whether host fd `h` is one of `p`'s signalfds (/proc/self/fd names it
