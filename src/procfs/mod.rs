@@ -25,7 +25,7 @@ pub mod pid;
 pub mod registry;
 pub mod tree;
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 pub use pid::ExecInfo;
 use tree::Kind;
@@ -150,38 +150,10 @@ pub fn access(p: &Process, path: &str, n: SynthNode, mode: u32) -> Result<(), Er
 
 /// A host anonymous file holding `data`, positioned at 0.
 fn snapshot(data: &[u8]) -> Result<OwnedFd, Errno> {
-    let fd = anon_file()?;
+    // The same anonymous host file fork snapshots use (a memfd on Linux).
+    let fd = crate::host::snapshot_file().map_err(|e| Errno::from_io(&e))?;
     refill(fd.as_raw_fd(), data)?;
     Ok(fd)
-}
-
-fn anon_file() -> Result<OwnedFd, Errno> {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: valid C string.
-        let r = unsafe { libc::memfd_create(c"elfuse-procfs".as_ptr(), libc::MFD_CLOEXEC) };
-        if r < 0 {
-            return Err(Errno::last_host());
-        }
-        // SAFETY: fresh fd.
-        Ok(unsafe { OwnedFd::from_raw_fd(r) })
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let mut tmpl = *b"/tmp/elfuse-procfs-XXXXXX\0";
-        // SAFETY: a writable NUL-terminated template.
-        let r = unsafe { libc::mkstemp(tmpl.as_mut_ptr().cast()) };
-        if r < 0 {
-            return Err(Errno::last_host());
-        }
-        // SAFETY: the template names the file just created; fcntl on it.
-        unsafe {
-            libc::unlink(tmpl.as_ptr().cast());
-            libc::fcntl(r, libc::F_SETFD, libc::FD_CLOEXEC);
-        }
-        // SAFETY: fresh fd.
-        Ok(unsafe { OwnedFd::from_raw_fd(r) })
-    }
 }
 
 /// The `linux_dirent64` records of directory `path` (with `.` and `..`),
